@@ -1,0 +1,172 @@
+// Package model holds groupsync's domain types: users, groups, memberships,
+// snapshots, ownership records, plans and jobs. Everything is keyed by the
+// source's immutable IDs, never by email. The package does no I/O.
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+)
+
+// User is a directory user, keyed by the source's immutable ID.
+type User struct {
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	GivenName   string `json:"given_name,omitempty"`
+	FamilyName  string `json:"family_name,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+	Suspended   bool   `json:"suspended,omitempty"`
+}
+
+// GroupInfo describes a group without its members.
+type GroupInfo struct {
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Member is one resolved (flattened) user member of a group. Email is what
+// the member listing said; the user directory is authoritative when it knows
+// the ID.
+type Member struct {
+	ID    string `json:"id"`
+	Email string `json:"email,omitempty"`
+}
+
+// MemberOptions says which members of a group a rule wants.
+type MemberOptions struct {
+	// Types lists the member types to keep (USER, GROUP's users when
+	// flattening). Empty means USER.
+	Types []string `json:"types,omitempty"`
+	// Nested is "flatten" (default) to include nested groups' users, or
+	// "direct" to ignore nested groups.
+	Nested string `json:"nested,omitempty"`
+	// IncludeSuspended keeps suspended members.
+	IncludeSuspended bool `json:"include_suspended,omitempty"`
+}
+
+// Membership is a group's flattened user membership as read from a source.
+//
+// Incomplete is set when any page or nested group could not be read: the
+// plan must then remove nothing from the group (fail closed). It must never
+// look like an empty group.
+type Membership struct {
+	Group      GroupInfo  `json:"group"`
+	Members    []Member   `json:"members"`
+	Incomplete bool       `json:"incomplete,omitempty"`
+	Problems   []string   `json:"problems,omitempty"`
+	Cycles     [][]string `json:"cycles,omitempty"`
+	// Calls is the number of API calls the read took, retries included.
+	Calls int `json:"calls,omitempty"`
+}
+
+// MemberIDs returns the sorted, de-duplicated member IDs.
+func (m Membership) MemberIDs() []string {
+	ids := make([]string, 0, len(m.Members))
+	seen := make(map[string]bool, len(m.Members))
+	for _, mem := range m.Members {
+		if mem.ID == "" || seen[mem.ID] {
+			continue
+		}
+		seen[mem.ID] = true
+		ids = append(ids, mem.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// NormalizeEmail trims and lower-cases an address so that comparisons are
+// case-insensitive, as the identity contract requires.
+func NormalizeEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// Snapshot is the state groupsync last applied to a target for one group of
+// one rule. MemberIDs are source user IDs. Hash covers everything that would
+// be written (group attributes, member IDs and the members' user attributes),
+// so a rename changes the hash even when membership does not. An empty Hash
+// means the last apply was partial and the group must be planned again.
+type Snapshot struct {
+	Rule      string    `json:"rule"`
+	GroupID   string    `json:"group_id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name,omitempty"`
+	MemberIDs []string  `json:"member_ids"`
+	Hash      string    `json:"hash"`
+	Updated   time.Time `json:"updated"`
+}
+
+// Kinds of owned objects.
+const (
+	KindUser  = "user"
+	KindGroup = "group"
+)
+
+// Owned records a target object that groupsync created or adopted for a
+// rule. Only owned objects are ever removed, disabled or deleted.
+type Owned struct {
+	Rule     string `json:"rule"`
+	Kind     string `json:"kind"`
+	SourceID string `json:"source_id"`
+	TargetID string `json:"target_id"`
+	// Created is true when groupsync created the object, false when adopted.
+	Created bool `json:"created"`
+	// Last attributes written, to detect renames without reading the target.
+	Email  string `json:"email,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Active bool   `json:"active"`
+	// Hash of the user attributes last written (see UserHash).
+	Hash    string    `json:"hash,omitempty"`
+	Updated time.Time `json:"updated"`
+}
+
+// RuleState is per-rule bookkeeping kept across runs.
+type RuleState struct {
+	Rule string `json:"rule"`
+	// LastScope is the number of groups in scope at the last complete run,
+	// for the scope-drop hold.
+	LastScope   int       `json:"last_scope"`
+	LastJob     string    `json:"last_job,omitempty"`
+	LastUpdated time.Time `json:"last_updated"`
+}
+
+// HashStrings returns the hex SHA-256 of the parts, each terminated by a
+// zero byte so that ("ab","c") and ("a","bc") differ.
+func HashStrings(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// UserHash hashes the attributes of a user that a target stores.
+func UserHash(u User) string {
+	s := "0"
+	if u.Suspended {
+		s = "1"
+	}
+	return HashStrings(u.ID, NormalizeEmail(u.Email), u.GivenName, u.FamilyName, u.DisplayName, s)
+}
+
+// GroupHash hashes a group's attributes, its sorted member IDs and the
+// attributes of those members (looked up in users; unknown IDs hash by ID).
+func GroupHash(g GroupInfo, memberIDs []string, users map[string]User) string {
+	ids := append([]string(nil), memberIDs...)
+	sort.Strings(ids)
+	parts := make([]string, 0, len(ids)+3)
+	parts = append(parts, g.ID, NormalizeEmail(g.Email), g.Name)
+	for _, id := range ids {
+		if u, ok := users[id]; ok {
+			parts = append(parts, UserHash(u))
+		} else {
+			parts = append(parts, id)
+		}
+	}
+	return HashStrings(parts...)
+}

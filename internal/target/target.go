@@ -1,0 +1,27 @@
+// Package target holds the vocabulary that target drivers (SCIM, …) share
+// with the engine: create options, results and sentinel errors.
+package target
+
+import "errors"
+
+// ErrConflict: an object with the same userName/displayName exists in the
+// target, groupsync does not own it, and the rule does not adopt.
+var ErrConflict = errors.New("target object exists and is not owned by groupsync")
+
+// ErrNotFound: the target object does not exist (e.g. deleted by hand).
+var ErrNotFound = errors.New("target object not found")
+
+// CreateOptions controls creation.
+type CreateOptions struct {
+	// Active is the initial active flag (false for create_as_disabled).
+	Active bool
+	// Adopt an existing object with the same name instead of failing.
+	Adopt bool
+}
+
+// Created is the outcome of a create.
+type Created struct {
+	ID string
+	// Adopted is true when an existing object was taken over.
+	Adopted bool
+}
