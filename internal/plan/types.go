@@ -24,6 +24,8 @@ const (
 type Limit struct {
 	Count   int     `json:"count,omitempty"`
 	Percent float64 `json:"percent,omitempty"` // 10 means 10%
+	// Set distinguishes "0" (no deletions) from no limit at all.
+	Set bool `json:"set,omitempty"`
 }
 
 // Policy is a rule's resolved safety policy (see config.Policy for the file
