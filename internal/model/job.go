@@ -10,6 +10,9 @@ const (
 	JobFailed  = "failed"
 	// JobPartial: finished, but some groups failed or were incomplete.
 	JobPartial = "partial"
+	// JobApproved: a held job whose plans an operator approved and applied
+	// (the approve run is a job of its own).
+	JobApproved = "approved"
 )
 
 // Group result statuses.

@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/plan"
+)
+
+// ErrSourceChanged: the source no longer matches the held plan, so applying
+// it would act on a picture nobody reviewed.
+var ErrSourceChanged = errors.New("the source has changed since the plan was made")
+
+// ErrNothingHeld: the job has no held plan to approve.
+var ErrNothingHeld = errors.New("job has no held plan")
+
+// Approve applies the held plans of a job, exactly as they were reviewed,
+// if the source still hashes the same as when each plan was made. It runs
+// as a new job (trigger "approve") and returns it.
+func (e *Engine) Approve(ctx context.Context, jobID string) (model.Job, error) {
+	old, err := e.store.Job(ctx, jobID)
+	if err != nil {
+		return model.Job{}, fmt.Errorf("job %s: %w", jobID, err)
+	}
+	held, err := e.store.Held(ctx, jobID)
+	if err != nil {
+		return model.Job{}, fmt.Errorf("job %s: read held plans: %w", jobID, err)
+	}
+	if len(held) == 0 {
+		return model.Job{}, fmt.Errorf("job %s: %w", jobID, ErrNothingHeld)
+	}
+	e.users.forget()
+	// Check every rule before applying any, so a refusal changes nothing.
+	runs := make([]*ruleRun, len(held))
+	for i, h := range held {
+		r, err := e.rule(h.Rule)
+		if err != nil {
+			return model.Job{}, err
+		}
+		rr, err := e.load(ctx, r, old.Group, true)
+		if err != nil {
+			return model.Job{}, err
+		}
+		now, err := plan.Compute(rr.desired, rr.actual, rr.policy)
+		if err != nil {
+			return model.Job{}, fmt.Errorf("rule %s: plan: %w", r.Name, err)
+		}
+		if now.SourceHash != h.Plan.SourceHash {
+			return model.Job{}, fmt.Errorf("job %s, rule %s: %w; run sync again to review a new plan", jobID, h.Rule, ErrSourceChanged)
+		}
+		runs[i] = rr
+	}
+	job := model.Job{
+		ID: NewJobID(e.opts.Now()), Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
+		Force: true, ApproveOf: jobID, Status: model.JobRunning, Started: e.opts.Now(),
+	}
+	if err := e.store.CreateJob(ctx, job); err != nil {
+		return job, fmt.Errorf("create job: %w", err)
+	}
+	for i, h := range held {
+		a := e.newApplier(runs[i], job.ID)
+		results := a.apply(ctx, h.Plan)
+		errs := a.errs
+		if err := e.saveScope(ctx, runs[i], results); err != nil {
+			errs = append(errs, err.Error())
+		}
+		if err := e.record(ctx, job.ID, runs[i], results, h.Plan.Groups); err != nil {
+			return job, err
+		}
+		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {
+			j.Counts.Add(a.counts)
+			j.Errors = append(j.Errors, errs...)
+			return nil
+		}); err != nil {
+			return job, fmt.Errorf("update job: %w", err)
+		}
+		if err := e.store.DeleteHeld(ctx, jobID, h.Rule); err != nil {
+			return job, fmt.Errorf("job %s: drop held plan of rule %s: %w", jobID, h.Rule, err)
+		}
+	}
+	if _, err := e.store.UpdateJob(ctx, jobID, func(j *model.Job) error {
+		j.Status = model.JobApproved
+		return nil
+	}); err != nil {
+		return job, fmt.Errorf("job %s: mark approved: %w", jobID, err)
+	}
+	return e.finalize(ctx, job.ID)
+}
+
+// Disconnect stops managing a rule's targets: it forgets the rule's
+// snapshots and ownership, and deletes nothing in the target.
+func (e *Engine) Disconnect(ctx context.Context, rule string) error {
+	if _, err := e.rule(rule); err != nil {
+		return err
+	}
+	if err := e.store.ForgetRule(ctx, rule); err != nil {
+		return fmt.Errorf("rule %s: forget: %w", rule, err)
+	}
+	return nil
+}

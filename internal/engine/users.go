@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/groupsync/groupsync/internal/model"
+)
+
+// userCache keeps each source's user directory for a short while, so a run
+// (or a warm cloud instance handling many groups) sweeps users.list once
+// instead of once per group.
+type userCache struct {
+	now func() time.Time
+	ttl time.Duration
+
+	mu      sync.Mutex
+	entries map[string]*userEntry
+}
+
+type userEntry struct {
+	once    sync.Once
+	users   map[string]model.User
+	err     error
+	fetched time.Time
+}
+
+func newUserCache(now func() time.Time, ttl time.Duration) *userCache {
+	return &userCache{now: now, ttl: ttl, entries: map[string]*userEntry{}}
+}
+
+// get returns the directory of the named source, sweeping it on a miss.
+// Failures are not cached: the next caller tries again.
+func (c *userCache) get(ctx context.Context, name string, src Source) (map[string]model.User, error) {
+	c.mu.Lock()
+	ent, ok := c.entries[name]
+	if ok && (ent.err != nil || (!ent.fetched.IsZero() && c.now().Sub(ent.fetched) > c.ttl)) {
+		ok = false
+	}
+	if !ok {
+		ent = &userEntry{}
+		c.entries[name] = ent
+	}
+	c.mu.Unlock()
+
+	ent.once.Do(func() {
+		list, err := src.ListUsers(ctx)
+		if err != nil {
+			ent.err = fmt.Errorf("source %s: list users: %w", name, err)
+			return
+		}
+		ent.users = make(map[string]model.User, len(list))
+		for _, u := range list {
+			ent.users[u.ID] = u
+		}
+		ent.fetched = c.now()
+	})
+	return ent.users, ent.err
+}
+
+// forget drops every cached directory, so the next run reads fresh users.
+func (c *userCache) forget() {
+	c.mu.Lock()
+	c.entries = map[string]*userEntry{}
+	c.mu.Unlock()
+}
