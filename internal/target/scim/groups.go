@@ -1,0 +1,120 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/target"
+)
+
+// groupDisplayName is the displayName groupsync gives a group: its email,
+// because providers require unique displayNames and group names are not
+// unique in a directory (emails are). A group without email uses its name.
+func groupDisplayName(g model.GroupInfo) string {
+	if e := strings.TrimSpace(g.Email); e != "" {
+		return e
+	}
+	return strings.TrimSpace(g.Name)
+}
+
+// CreateGroup creates g with displayName = its email and externalId = its
+// source ID, or finds it first by displayName (case-insensitively) and then
+// externalId; an existing group is adopted when opts.Adopt, else the error
+// wraps target.ErrConflict. opts.Active does not apply to groups.
+func (t *Target) CreateGroup(ctx context.Context, g model.GroupInfo, opts target.CreateOptions) (target.Created, error) {
+	if g.ID == "" {
+		return target.Created{}, errors.New("scim: group has no source ID")
+	}
+	dn := groupDisplayName(g)
+	if dn == "" {
+		return target.Created{}, fmt.Errorf("scim: group %s has no email or name", g.ID)
+	}
+	existing, err := t.lookupGroup(ctx, g.ID, dn)
+	if err != nil {
+		return target.Created{}, fmt.Errorf("scim: look up group %s: %w", dn, err)
+	}
+	if existing != "" {
+		return adopt("group", dn, existing, opts)
+	}
+	body := group{Schemas: []string{schemaGroup}, DisplayName: dn, ExternalID: g.ID}
+	resp, err := t.do(ctx, request{method: http.MethodPost, path: "/Groups", body: body})
+	if statusOf(err) == http.StatusConflict {
+		existing, lerr := t.lookupGroup(ctx, g.ID, dn)
+		switch {
+		case lerr != nil:
+			return target.Created{}, fmt.Errorf("scim: create group %s: %w; look up after conflict: %w", dn, err, lerr)
+		case existing == "":
+			return target.Created{}, fmt.Errorf("scim: create group %s: the server reports it exists but no group matches its displayName or externalId: %w: %w", dn, target.ErrConflict, err)
+		}
+		return adopt("group", dn, existing, opts)
+	}
+	if err != nil {
+		return target.Created{}, fmt.Errorf("scim: create group %s: %w", dn, err)
+	}
+	var got group
+	if err := decode(resp, &got); err != nil {
+		return target.Created{}, err
+	}
+	if got.ID == "" {
+		return target.Created{}, fmt.Errorf("scim: create group %s: response has no id", dn)
+	}
+	return target.Created{ID: got.ID}, nil
+}
+
+func (t *Target) lookupGroup(ctx context.Context, sourceID, displayName string) (string, error) {
+	found, err := t.findGroups(ctx, eqFilter("displayName", displayName))
+	if err != nil {
+		return "", err
+	}
+	for _, f := range found {
+		if strings.EqualFold(strings.TrimSpace(f.DisplayName), displayName) && f.ID != "" {
+			return f.ID, nil
+		}
+	}
+	found, err = t.findGroups(ctx, eqFilter("externalId", sourceID))
+	if statusOf(err) == http.StatusBadRequest {
+		t.logger.DebugContext(ctx, "externalId filter refused", "err", err.Error())
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, f := range found {
+		if f.ExternalID == sourceID && f.ID != "" {
+			return f.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// UpdateGroup sets the group's displayName (its email) after a rename. It
+// wraps target.ErrNotFound if the group is gone.
+func (t *Target) UpdateGroup(ctx context.Context, id string, g model.GroupInfo) error {
+	if id == "" {
+		return errors.New("scim: update group: empty id")
+	}
+	dn := groupDisplayName(g)
+	if dn == "" {
+		return fmt.Errorf("scim: group %s has no email or name", g.ID)
+	}
+	unlock, err := t.lockGroup(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	err = t.patchOrPut(ctx, "/Groups/"+id, []patchOp{{Op: "replace", Path: "displayName", Value: dn}},
+		func(r map[string]any) { r["displayName"] = dn })
+	if err != nil {
+		return fmt.Errorf("scim: update group %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteGroup deletes the group; one already gone is done.
+func (t *Target) DeleteGroup(ctx context.Context, id string) error {
+	return t.delete(ctx, "group", "/Groups/", id)
+}

@@ -1,0 +1,291 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/target"
+)
+
+// userPayload builds the strictest providers' user: userName, displayName,
+// given and family names (AWS rejects a POST without them), one primary
+// email and a boolean active.
+func userPayload(u model.User, active bool) user {
+	addr := strings.TrimSpace(u.Email)
+	local := addr
+	if i := strings.IndexByte(addr, '@'); i > 0 {
+		local = addr[:i]
+	}
+	given := strings.TrimSpace(u.GivenName)
+	family := strings.TrimSpace(u.FamilyName)
+	if given == "" {
+		given = local
+	}
+	if family == "" {
+		family = local
+	}
+	display := strings.TrimSpace(u.DisplayName)
+	if display == "" {
+		display = strings.TrimSpace(strings.TrimSpace(u.GivenName) + " " + strings.TrimSpace(u.FamilyName))
+	}
+	if display == "" {
+		display = local
+	}
+	return user{
+		Schemas:     []string{schemaUser},
+		ExternalID:  u.ID,
+		UserName:    addr,
+		DisplayName: display,
+		Name:        &name{GivenName: given, FamilyName: family},
+		Emails:      []email{{Value: addr, Type: "work", Primary: true}},
+		Active:      flexBool(active),
+	}
+}
+
+func validUser(u model.User) error {
+	if u.ID == "" {
+		return errors.New("scim: user has no source ID")
+	}
+	if strings.TrimSpace(u.Email) == "" {
+		return fmt.Errorf("scim: user %s has no email", u.ID)
+	}
+	return nil
+}
+
+// CreateUser creates u, or finds it first by userName (compared
+// case-insensitively) and then by externalId. An existing user is adopted
+// when opts.Adopt, else the error wraps target.ErrConflict. A 409 from the
+// create is resolved the same way by looking the user up again.
+func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.CreateOptions) (target.Created, error) {
+	if err := validUser(u); err != nil {
+		return target.Created{}, err
+	}
+	email := strings.TrimSpace(u.Email)
+	existing, err := t.lookupUser(ctx, u)
+	if err != nil {
+		return target.Created{}, fmt.Errorf("scim: look up user %s: %w", email, err)
+	}
+	if existing != "" {
+		return adopt("user", email, existing, opts)
+	}
+	resp, err := t.do(ctx, request{method: http.MethodPost, path: "/Users", body: userPayload(u, opts.Active)})
+	if statusOf(err) == http.StatusConflict {
+		// Never retry a create blindly: the user exists, maybe hidden from
+		// the filter (case, eventual consistency). Find it or give up.
+		existing, lerr := t.lookupUser(ctx, u)
+		switch {
+		case lerr != nil:
+			return target.Created{}, fmt.Errorf("scim: create user %s: %w; look up after conflict: %w", email, err, lerr)
+		case existing == "":
+			return target.Created{}, fmt.Errorf("scim: create user %s: the server reports it exists but no user matches its userName or externalId: %w: %w", email, target.ErrConflict, err)
+		}
+		return adopt("user", email, existing, opts)
+	}
+	if err != nil {
+		return target.Created{}, fmt.Errorf("scim: create user %s: %w", email, err)
+	}
+	var got user
+	if err := decode(resp, &got); err != nil {
+		return target.Created{}, err
+	}
+	if got.ID == "" {
+		return target.Created{}, fmt.Errorf("scim: create user %s: response has no id", email)
+	}
+	return target.Created{ID: got.ID}, nil
+}
+
+func adopt(kind, key, id string, opts target.CreateOptions) (target.Created, error) {
+	if !opts.Adopt {
+		return target.Created{}, fmt.Errorf("scim: %s %s exists as %s: %w", kind, key, id, target.ErrConflict)
+	}
+	return target.Created{ID: id, Adopted: true}, nil
+}
+
+// lookupUser returns the ID of the user with u's userName or externalId,
+// or "" if there is none.
+func (t *Target) lookupUser(ctx context.Context, u model.User) (string, error) {
+	email := strings.TrimSpace(u.Email)
+	found, err := t.findUsers(ctx, eqFilter("userName", email))
+	if err != nil {
+		return "", err
+	}
+	// Check the answer: lenient servers ignore filters they do not know.
+	for _, f := range found {
+		if strings.EqualFold(strings.TrimSpace(f.UserName), email) && f.ID != "" {
+			return f.ID, nil
+		}
+	}
+	found, err = t.findUsers(ctx, eqFilter("externalId", u.ID))
+	if statusOf(err) == http.StatusBadRequest {
+		// A provider that cannot filter on externalId (one filter
+		// attribute only) has answered the userName lookup already.
+		t.logger.DebugContext(ctx, "externalId filter refused", "err", err.Error())
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, f := range found {
+		if f.ExternalID == u.ID && f.ID != "" {
+			return f.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// UpdateUser rewrites the user's userName, names and email and sets active
+// to !u.Suspended, by PATCH (or GET and PUT where the provider has no
+// PATCH). The user keeps its ID. It wraps target.ErrNotFound if the user
+// is gone.
+func (t *Target) UpdateUser(ctx context.Context, id string, u model.User) error {
+	if id == "" {
+		return errors.New("scim: update user: empty id")
+	}
+	if err := validUser(u); err != nil {
+		return err
+	}
+	p := userPayload(u, !u.Suspended)
+	ops := []patchOp{
+		{Op: "replace", Path: "userName", Value: p.UserName},
+		{Op: "replace", Path: "displayName", Value: p.DisplayName},
+		{Op: "replace", Path: "name.givenName", Value: p.Name.GivenName},
+		{Op: "replace", Path: "name.familyName", Value: p.Name.FamilyName},
+		{Op: "replace", Path: "emails", Value: p.Emails},
+		{Op: "replace", Path: "active", Value: bool(p.Active)},
+	}
+	err := t.patchOrPut(ctx, "/Users/"+id, ops, func(r map[string]any) {
+		r["userName"] = p.UserName
+		r["displayName"] = p.DisplayName
+		n, _ := r["name"].(map[string]any)
+		if n == nil {
+			n = map[string]any{}
+		}
+		n["givenName"] = p.Name.GivenName
+		n["familyName"] = p.Name.FamilyName
+		r["name"] = n
+		r["emails"] = p.Emails
+		r["active"] = bool(p.Active)
+	})
+	if err != nil {
+		return fmt.Errorf("scim: update user %s: %w", id, err)
+	}
+	return nil
+}
+
+// DisableUser sets active to false.
+func (t *Target) DisableUser(ctx context.Context, id string) error {
+	if id == "" {
+		return errors.New("scim: disable user: empty id")
+	}
+	err := t.patchOrPut(ctx, "/Users/"+id, []patchOp{{Op: "replace", Path: "active", Value: false}},
+		func(r map[string]any) { r["active"] = false })
+	if err != nil {
+		return fmt.Errorf("scim: disable user %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteUser deletes the user. A user that is already gone is done. Only
+// the `deprovision: delete` policy calls it: DELETE is irreversible on some
+// providers (GitHub).
+func (t *Target) DeleteUser(ctx context.Context, id string) error {
+	return t.delete(ctx, "user", "/Users/", id)
+}
+
+func (t *Target) delete(ctx context.Context, kind, prefix, id string) error {
+	if id == "" {
+		return fmt.Errorf("scim: delete %s: empty id", kind)
+	}
+	_, err := t.do(ctx, request{method: http.MethodDelete, path: prefix + id})
+	if err != nil && statusOf(err) != http.StatusNotFound {
+		return fmt.Errorf("scim: delete %s %s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// patchOrPut applies ops by PATCH, or, where the provider has no PATCH,
+// reads the resource, applies put to it and PUTs it back.
+func (t *Target) patchOrPut(ctx context.Context, path string, ops []patchOp, put func(map[string]any)) error {
+	caps, err := t.capabilities(ctx)
+	if err != nil {
+		return err
+	}
+	if caps.patch {
+		err := t.patch(ctx, caps, path, ops)
+		if s := statusOf(err); s != http.StatusMethodNotAllowed && s != http.StatusNotImplemented {
+			return err
+		}
+		t.logger.WarnContext(ctx, "PATCH refused though advertised; using PUT", "path", path)
+		t.mu.Lock()
+		if t.caps != nil {
+			t.caps.patch = false
+		}
+		t.mu.Unlock()
+	}
+	resp, err := t.do(ctx, request{method: http.MethodGet, path: path})
+	if err != nil {
+		return err
+	}
+	var r map[string]any
+	if err := decode(resp, &r); err != nil {
+		return err
+	}
+	if r == nil {
+		return fmt.Errorf("scim: GET %s: empty body", path)
+	}
+	put(r)
+	delete(r, "meta")
+	_, err = t.do(ctx, request{method: http.MethodPut, path: path, body: r, ifMatch: etagOf(caps, resp)})
+	return err
+}
+
+// patch sends one PatchOp request, with If-Match where the provider
+// supports ETags; a 412 (someone else wrote first) reads the version again.
+func (t *Target) patch(ctx context.Context, caps capabilities, path string, ops []patchOp) error {
+	for attempt := 0; ; attempt++ {
+		ifMatch, err := t.version(ctx, caps, path)
+		if err != nil {
+			return err
+		}
+		_, err = t.do(ctx, request{method: http.MethodPatch, path: path, body: newPatch(ops...), ifMatch: ifMatch})
+		if statusOf(err) != http.StatusPreconditionFailed || attempt >= 2 {
+			return err
+		}
+	}
+}
+
+// version returns the If-Match value for path when the provider supports
+// ETags, or "". It never fails a write for want of a version.
+func (t *Target) version(ctx context.Context, caps capabilities, path string) (string, error) {
+	if !caps.etag {
+		return "", nil
+	}
+	resp, err := t.do(ctx, request{method: http.MethodGet, path: path, query: map[string][]string{"attributes": {"id"}}})
+	if err != nil {
+		return "", err
+	}
+	return etagOf(caps, resp), nil
+}
+
+func etagOf(caps capabilities, resp *response) string {
+	if !caps.etag {
+		// Express and others send ETags of the body whatever the
+		// ServiceProviderConfig says; only trust an advertised one.
+		return ""
+	}
+	if v := resp.header.Get("ETag"); v != "" {
+		return v
+	}
+	var r struct {
+		Meta meta `json:"meta"`
+	}
+	if json.Unmarshal(resp.body, &r) == nil {
+		return r.Meta.Version
+	}
+	return ""
+}
