@@ -32,7 +32,10 @@ import (
 // add is dropped with a reason. create_as_disabled is the engine's business
 // when it creates; the plan does not reflect it, except that an owned member
 // whose record is inactive is re-enabled (UpdateUsers) only when
-// create_as_disabled is off, so that users created disabled stay disabled.
+// create_as_disabled is off (users created disabled stay disabled) and the
+// mode is not remove-only. adopt_existing is the engine's business too: an
+// object it adopts is recorded as owned and from then on is planned like one
+// groupsync created.
 //
 // Users. An owned user present in d.Users is updated (rename, name change,
 // suspend, unsuspend) when model.UserHash of the source user differs from the

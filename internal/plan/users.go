@@ -30,8 +30,9 @@ func (c *computer) users(plan *model.Plan) {
 			continue
 		}
 		// A member left inactive (deprovisioned earlier) is re-enabled,
-		// unless the rule creates users disabled on purpose.
-		reenable := member && !o.Active && !u.Suspended && !c.p.CreateAsDisabled
+		// unless the rule creates users disabled on purpose or only takes
+		// access away.
+		reenable := member && !o.Active && !u.Suspended && !c.p.CreateAsDisabled && c.mode != ModeRemoveOnly
 		if model.UserHash(u) == o.Hash && !reenable {
 			continue
 		}
