@@ -1,0 +1,190 @@
+package bolt
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store/storetest"
+)
+
+func open(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "sub", "dir", "groupsync.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) engine.Store { return open(t) })
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "groupsync.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := s.PutSnapshot(ctx, model.Snapshot{Rule: "r", GroupID: "g", MemberIDs: []string{"u"}, Hash: "h"}); err != nil {
+		t.Fatalf("PutSnapshot: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	got, ok, err := s.Snapshot(ctx, "r", "g")
+	if err != nil || !ok || got.Hash != "h" {
+		t.Errorf("Snapshot after reopen = %+v, ok %v, err %v; want hash h", got, ok, err)
+	}
+}
+
+func TestOpenLocked(t *testing.T) {
+	defer func(d time.Duration) { lockTimeout = d }(lockTimeout)
+	lockTimeout = 100 * time.Millisecond
+	path := filepath.Join(t.TempDir(), "groupsync.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	// bbolt's flock is per open file, so a second Open in this process
+	// contends exactly like a second process would.
+	s2, err := Open(path)
+	if err == nil {
+		s2.Close()
+		t.Fatal("second Open of a locked store succeeded")
+	}
+	if !strings.Contains(err.Error(), "store is locked by another groupsync process") {
+		t.Errorf("second Open: err = %q, want it to say the store is locked", err)
+	}
+}
+
+// TestWrites checks that Writes counts only transactions that changed
+// data, which is what lets the engine prove an unchanged group is free.
+func TestWrites(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	defer s.Close()
+	snap := model.Snapshot{Rule: "r", GroupID: "g", MemberIDs: []string{"u1", "u2"}, Hash: "h1"}
+	own := model.Owned{Rule: "r", Kind: model.KindUser, SourceID: "u1", TargetID: "t1"}
+	job := model.Job{ID: "j", Status: model.JobRunning}
+	res := model.GroupResult{JobID: "j", Rule: "r", GroupID: "g", Counts: model.Counts{Groups: 1}}
+
+	steps := []struct {
+		name string
+		do   func() error
+		want int64 // writes added
+	}{
+		{"PutSnapshot new", func() error { return s.PutSnapshot(ctx, snap) }, 1},
+		{"PutSnapshot same", func() error { return s.PutSnapshot(ctx, snap) }, 0},
+		{"Snapshot", func() error { _, _, err := s.Snapshot(ctx, "r", "g"); return err }, 0},
+		{"Snapshots", func() error { _, err := s.Snapshots(ctx, "r"); return err }, 0},
+		{"PutSnapshot changed", func() error {
+			c := snap
+			c.Hash = "h2"
+			return s.PutSnapshot(ctx, c)
+		}, 1},
+		{"DeleteSnapshot absent", func() error { return s.DeleteSnapshot(ctx, "r", "nope") }, 0},
+		{"PutOwned", func() error { return s.PutOwned(ctx, own) }, 1},
+		{"PutOwned same", func() error { return s.PutOwned(ctx, own) }, 0},
+		{"DeleteOwned absent", func() error { return s.DeleteOwned(ctx, "r", model.KindGroup, "u1") }, 0},
+		{"ForgetRule absent", func() error { return s.ForgetRule(ctx, "nope") }, 0},
+		{"CreateJob", func() error { return s.CreateJob(ctx, job) }, 1},
+		{"UpdateJob no-op", func() error {
+			_, err := s.UpdateJob(ctx, "j", func(*model.Job) error { return nil })
+			return err
+		}, 0},
+		{"RecordGroupResult", func() error { _, _, err := s.RecordGroupResult(ctx, res); return err }, 1},
+		{"RecordGroupResult again", func() error { _, _, err := s.RecordGroupResult(ctx, res); return err }, 0},
+		{"AcquireLease", func() error { _, err := s.AcquireLease(ctx, "k", "a", time.Hour); return err }, 1},
+		{"AcquireLease lost", func() error { _, err := s.AcquireLease(ctx, "k", "b", time.Hour); return err }, 0},
+		{"ReleaseLease not holder", func() error { return s.ReleaseLease(ctx, "k", "b") }, 0},
+		{"ReleaseLease", func() error { return s.ReleaseLease(ctx, "k", "a") }, 1},
+		{"DeleteHeld absent", func() error { return s.DeleteHeld(ctx, "j", "r") }, 0},
+		{"ForgetRule", func() error { return s.ForgetRule(ctx, "r") }, 1},
+	}
+	for _, st := range steps {
+		before := s.Writes()
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := s.Writes() - before; got != st.want {
+			t.Errorf("%s: %d writes, want %d", st.name, got, st.want)
+		}
+	}
+}
+
+// TestLeaseClock drives expiry with an injected clock: a lease is held up
+// to its expiry and free from then on.
+func TestLeaseClock(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	defer s.Close()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+
+	if ok, err := s.AcquireLease(ctx, "k", "a", time.Minute); err != nil || !ok {
+		t.Fatalf("AcquireLease(a) = %v, %v; want true", ok, err)
+	}
+	tests := []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, false},
+		{time.Minute - time.Nanosecond, false},
+		{time.Minute, true},
+	}
+	for _, tt := range tests {
+		now = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(tt.at)
+		ok, err := s.AcquireLease(ctx, "k", "b", time.Minute)
+		if err != nil {
+			t.Fatalf("AcquireLease(b) at +%v: %v", tt.at, err)
+		}
+		if ok != tt.want {
+			t.Errorf("AcquireLease(b) at +%v = %v, want %v", tt.at, ok, tt.want)
+		}
+	}
+}
+
+func BenchmarkSnapshot(b *testing.B) {
+	for _, n := range []int{100, 5000, 50000} {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("1%020d", i)
+		}
+		b.Run(fmt.Sprintf("Put/%d", n), func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			for i := 0; b.Loop(); i++ {
+				// A new hash each time, so every Put is a real write.
+				sn := model.Snapshot{Rule: "r", GroupID: "g", MemberIDs: ids, Hash: fmt.Sprint(i)}
+				if err := s.PutSnapshot(b.Context(), sn); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Get/%d", n), func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			if err := s.PutSnapshot(b.Context(), model.Snapshot{Rule: "r", GroupID: "g", MemberIDs: ids, Hash: "h"}); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, _, err := s.Snapshot(b.Context(), "r", "g"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
