@@ -41,6 +41,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) ([]model.Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: plan: %w", r.Name, err)
 		}
+		label(&p, rr)
 		plans = append(plans, p)
 	}
 	return plans, nil
@@ -100,6 +101,7 @@ func (e *Engine) runRule(ctx context.Context, jobID string, req Request, name st
 	if err != nil {
 		return fmt.Errorf("rule %s: plan: %w", r.Name, err)
 	}
+	label(&p, rr)
 	dry := req.DryRun || r.Policy.DryRun
 	var results []model.GroupResult
 	var ruleCounts model.Counts

@@ -40,6 +40,16 @@ type GroupPlan struct {
 	Skipped    []string `json:"skipped,omitempty"`
 	// Hash is the desired content hash the plan brings the group to.
 	Hash string `json:"hash,omitempty"`
+	// Labels maps the user IDs in Add and Remove to emails, for reports.
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// Label returns a readable name for a user ID in the plan.
+func (g GroupPlan) Label(id string) string {
+	if l, ok := g.Labels[id]; ok && l != "" {
+		return l
+	}
+	return id
 }
 
 // Empty reports whether the group plan changes nothing.

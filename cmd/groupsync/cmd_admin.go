@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
+)
+
+// approve applies a held job's plans if the source is unchanged since.
+func (a *app) approve(ctx context.Context, args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(a.stderr, "usage: groupsync approve JOB")
+		return exitError
+	}
+	s, err := a.open(ctx, true, engine.Options{})
+	if err != nil {
+		return a.fail(err)
+	}
+	defer s.close()
+	job, err := s.engine.Approve(ctx, args[0])
+	if err != nil {
+		return a.fail(err)
+	}
+	writeJobSummary(a.stdout, job)
+	if job.Status != model.JobDone {
+		return exitError
+	}
+	return exitOK
+}
+
+// disconnect forgets a rule's ownership; nothing in the target changes.
+func (a *app) disconnect(ctx context.Context, args []string) int {
+	fs := a.flags("disconnect")
+	rule := fs.String("rule", "", "the rule to disconnect (required)")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if *rule == "" {
+		fmt.Fprintln(a.stderr, "usage: groupsync disconnect --rule R")
+		return exitError
+	}
+	s, err := a.open(ctx, false, engine.Options{})
+	if err != nil {
+		return a.fail(err)
+	}
+	defer s.close()
+	if err := s.engine.Disconnect(ctx, *rule); err != nil {
+		return a.fail(err)
+	}
+	fmt.Fprintf(a.stdout, "rule %s disconnected: groupsync no longer manages its target objects; nothing was deleted\n", *rule)
+	return exitOK
+}

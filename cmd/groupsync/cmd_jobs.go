@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
+)
+
+// jobs lists recent jobs, or with "show ID" prints one job's report.
+func (a *app) jobs(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "show" {
+		return a.jobShow(ctx, args[1:])
+	}
+	fs := a.flags("jobs")
+	limit := fs.Int("limit", 20, "how many jobs")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	s, err := a.open(ctx, false, engine.Options{})
+	if err != nil {
+		return a.fail(err)
+	}
+	defer s.close()
+	jobs, err := s.store.Jobs(ctx, *limit)
+	if err != nil {
+		return a.fail(err)
+	}
+	if *asJSON {
+		return a.printJSON(jobs)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tSTATUS\tTRIGGER\tSTARTED\tGROUPS\tCHANGES\tERRORS")
+	for _, j := range jobs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%d\t%d\n", j.ID, j.Status, j.Trigger,
+			j.Started.Local().Format("2006-01-02 15:04:05"), j.Done, j.Total, countChanges(j.Counts), j.Counts.Errors)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// jobReport is the JSON form of `jobs show`.
+type jobReport struct {
+	Job    model.Job           `json:"job"`
+	Groups []model.GroupResult `json:"groups"`
+	Held   []model.HeldPlan    `json:"held,omitempty"`
+}
+
+func (a *app) jobShow(ctx context.Context, args []string) int {
+	fs := a.flags("jobs show")
+	asJSON := fs.Bool("json", false, "print JSON")
+	// Accept the ID before or after the flags.
+	var id string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if id == "" && fs.NArg() > 0 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		fmt.Fprintln(a.stderr, "usage: groupsync jobs show ID [--json]")
+		return exitError
+	}
+	s, err := a.open(ctx, false, engine.Options{})
+	if err != nil {
+		return a.fail(err)
+	}
+	defer s.close()
+	rep, err := loadReport(ctx, s.store, id)
+	if errors.Is(err, engine.ErrNotFound) {
+		return a.fail(fmt.Errorf("no job %s", id))
+	}
+	if err != nil {
+		return a.fail(err)
+	}
+	if *asJSON {
+		return a.printJSON(rep)
+	}
+	writeJobReport(a.stdout, rep)
+	return exitOK
+}
+
+func loadReport(ctx context.Context, st engine.Store, id string) (jobReport, error) {
+	j, err := st.Job(ctx, id)
+	if err != nil {
+		return jobReport{}, err
+	}
+	groups, err := st.GroupResults(ctx, id)
+	if err != nil {
+		return jobReport{}, err
+	}
+	held, err := st.Held(ctx, id)
+	if err != nil {
+		return jobReport{}, err
+	}
+	return jobReport{Job: j, Groups: groups, Held: held}, nil
+}
+
+func (a *app) printJSON(v any) int {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return a.fail(err)
+	}
+	return exitOK
+}
