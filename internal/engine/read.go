@@ -71,7 +71,7 @@ func (e *Engine) load(ctx context.Context, r config.Rule, only string, force boo
 	if err != nil {
 		return nil, err
 	}
-	actual, err := e.actual(ctx, r.Name)
+	actual, err := e.actual(ctx, r.Name, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +144,26 @@ func filterSuspended(m model.Membership, users map[string]model.User, keep bool)
 	return m
 }
 
-// actual loads what groupsync last applied for a rule.
-func (e *Engine) actual(ctx context.Context, rule string) (plan.Actual, error) {
-	snaps, err := e.store.Snapshots(ctx, rule)
-	if err != nil {
-		return plan.Actual{}, fmt.Errorf("rule %s: read snapshots: %w", rule, err)
+// actual loads what groupsync last applied for a rule: every group's
+// snapshot, or only those of the groups named in only (a per-group task
+// need not read the whole rule).
+func (e *Engine) actual(ctx context.Context, rule string, only []string) (plan.Actual, error) {
+	var snaps []model.Snapshot
+	if only == nil {
+		all, err := e.store.Snapshots(ctx, rule)
+		if err != nil {
+			return plan.Actual{}, fmt.Errorf("rule %s: read snapshots: %w", rule, err)
+		}
+		snaps = all
+	}
+	for _, id := range only {
+		s, ok, err := e.store.Snapshot(ctx, rule, id)
+		if err != nil {
+			return plan.Actual{}, fmt.Errorf("rule %s: read snapshot of %s: %w", rule, id, err)
+		}
+		if ok {
+			snaps = append(snaps, s)
+		}
 	}
 	groups, err := e.store.OwnedAll(ctx, rule, model.KindGroup)
 	if err != nil {

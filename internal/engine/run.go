@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/plan"
@@ -214,24 +213,18 @@ func (e *Engine) finalize(ctx context.Context, jobID string) (model.Job, error) 
 }
 
 func heldReasons(p model.Plan) []string {
+	// Plan.Held already summarises held groups; group reasons are the
+	// fallback for plans computed without a summary.
 	out := append([]string(nil), p.Held...)
-	for _, g := range p.Groups {
-		out = append(out, g.Held...)
-	}
-	seen := map[string]bool{}
-	uniq := out[:0]
-	for _, s := range out {
-		if !seen[s] {
-			seen[s] = true
-			uniq = append(uniq, s)
+	if len(out) == 0 {
+		for _, g := range p.Groups {
+			out = append(out, g.Held...)
 		}
 	}
-	for i := range uniq {
-		if !strings.HasPrefix(uniq[i], "rule ") {
-			uniq[i] = "rule " + p.Rule + ": " + uniq[i]
-		}
+	for i := range out {
+		out[i] = "rule " + p.Rule + ": " + out[i]
 	}
-	return uniq
+	return out
 }
 
 func userCounts(p model.Plan) model.Counts {
