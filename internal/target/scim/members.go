@@ -10,9 +10,10 @@ import (
 )
 
 // ModifyMembers adds and removes the target user IDs of a group's members
-// with PATCH requests of at most BatchSize changes each, removals first.
+// with PATCH requests of at most BatchSize member changes each (removals and
+// additions share requests, so a small change costs one request).
 // Re-adding a member or removing a non-member is done, not an error. A
-// batch the server rejects is split to find the bad members; the others
+// request the server rejects is split to find the bad members; the others
 // are still applied and the error names the bad ones. Writes to one group
 // are serialised. Providers without PATCH get one GET and one PUT of the
 // whole list.
@@ -47,19 +48,18 @@ func (t *Target) ModifyMembers(ctx context.Context, groupID string, add, remove 
 	if !caps.patch {
 		return t.putMembers(ctx, caps, groupID, add, remove)
 	}
-	var errs []error
-	for batch := range slices.Chunk(remove, t.batch) {
-		if err := t.removeMembers(ctx, caps, groupID, batch); err != nil {
-			if statusOf(err) == http.StatusNotFound || ctx.Err() != nil {
-				return fmt.Errorf("scim: remove members from group %s: %w", groupID, err)
-			}
-			errs = append(errs, err)
-		}
+	changes := make([]change, 0, len(add)+len(remove))
+	for _, id := range remove {
+		changes = append(changes, change{id: id})
 	}
-	for batch := range slices.Chunk(add, t.batch) {
-		if err := t.addMembers(ctx, caps, groupID, batch); err != nil {
+	for _, id := range add {
+		changes = append(changes, change{id: id, add: true})
+	}
+	var errs []error
+	for batch := range slices.Chunk(changes, t.batch) {
+		if err := t.applyChanges(ctx, caps, groupID, batch); err != nil {
 			if statusOf(err) == http.StatusNotFound || ctx.Err() != nil {
-				return fmt.Errorf("scim: add members to group %s: %w", groupID, err)
+				return fmt.Errorf("scim: modify members of group %s: %w", groupID, err)
 			}
 			errs = append(errs, err)
 		}
@@ -68,6 +68,19 @@ func (t *Target) ModifyMembers(ctx context.Context, groupID string, add, remove 
 		return fmt.Errorf("scim: modify members of group %s: %w", groupID, err)
 	}
 	return nil
+}
+
+// change is one member to add or remove.
+type change struct {
+	id  string
+	add bool
+}
+
+func (c change) String() string {
+	if c.add {
+		return "add member " + c.id
+	}
+	return "remove member " + c.id
 }
 
 func dedupe(ids []string) []string {
@@ -90,57 +103,54 @@ func memberValues(ids []string) []member {
 	return m
 }
 
-// splittable reports whether a failed batch may have failed for one of its
-// members: 400 (bad or non-member id), 409 or 5xx (already a member, on
-// some servers).
+// changeOps builds the PatchOp operations for changes: removals as
+// members[value eq "ID"] paths (or one members value array, byValue),
+// additions as one members value array.
+func changeOps(changes []change, byValue bool) []patchOp {
+	var ops []patchOp
+	var adds, removes []string
+	for _, c := range changes {
+		if c.add {
+			adds = append(adds, c.id)
+		} else {
+			removes = append(removes, c.id)
+		}
+	}
+	if byValue && len(removes) > 0 {
+		ops = append(ops, patchOp{Op: "remove", Path: "members", Value: memberValues(removes)})
+	} else {
+		for _, id := range removes {
+			ops = append(ops, patchOp{Op: "remove", Path: "members[value eq " + quote(id) + "]"})
+		}
+	}
+	if len(adds) > 0 {
+		ops = append(ops, patchOp{Op: "add", Path: "members", Value: memberValues(adds)})
+	}
+	return ops
+}
+
+// splittable reports whether a failed request may have failed for one of
+// its members: 400 (bad id, or not a member), 409 or 5xx (already a
+// member, on some servers).
 func splittable(err error) bool {
 	s := statusOf(err)
 	return s == http.StatusBadRequest || s == http.StatusConflict || s == http.StatusUnprocessableEntity || s >= 500
 }
 
-func (t *Target) addMembers(ctx context.Context, caps capabilities, gid string, ids []string) error {
-	err := t.patch(ctx, caps, "/Groups/"+gid, []patchOp{{Op: "add", Path: "members", Value: memberValues(ids)}})
-	if err == nil || !splittable(err) {
-		return err
-	}
-	if len(ids) > 1 {
-		h := len(ids) / 2
-		return errors.Join(t.addMembers(ctx, caps, gid, ids[:h]), t.addMembers(ctx, caps, gid, ids[h:]))
-	}
-	in, verr := t.isMember(ctx, gid, ids[0])
-	switch {
-	case verr != nil:
-		return fmt.Errorf("add member %s: %w (verify: %v)", ids[0], err, verr)
-	case in:
-		return nil // already a member
-	}
-	return fmt.Errorf("add member %s: %w", ids[0], err)
-}
-
-func (t *Target) removeOps(ids []string, byValue bool) []patchOp {
-	if byValue {
-		return []patchOp{{Op: "remove", Path: "members", Value: memberValues(ids)}}
-	}
-	ops := make([]patchOp, len(ids))
-	for i, id := range ids {
-		ops[i] = patchOp{Op: "remove", Path: "members[value eq " + quote(id) + "]"}
-	}
-	return ops
-}
-
-func (t *Target) removeMembers(ctx context.Context, caps capabilities, gid string, ids []string) error {
+func (t *Target) applyChanges(ctx context.Context, caps capabilities, gid string, changes []change) error {
 	t.mu.Lock()
 	byValue := t.removeByValue
 	t.mu.Unlock()
 	path := "/Groups/" + gid
-	err := t.patch(ctx, caps, path, t.removeOps(ids, byValue))
+	err := t.patch(ctx, caps, path, changeOps(changes, byValue))
 	if err == nil || !splittable(err) {
 		return err
 	}
-	if !byValue && statusOf(err) == http.StatusBadRequest && scimTypeOf(err) != scimNoTarget {
-		// The server may not take filtered paths: try a members value
-		// array, and keep using it if it works.
-		if verr := t.patch(ctx, caps, path, t.removeOps(ids, true)); verr == nil {
+	hasRemove := slices.ContainsFunc(changes, func(c change) bool { return !c.add })
+	if hasRemove && !byValue && statusOf(err) == http.StatusBadRequest && scimTypeOf(err) != scimNoTarget {
+		// The server may not take filtered paths (rule 6 of SCIM-NOTES):
+		// try a members value array, and keep using it if it works.
+		if verr := t.patch(ctx, caps, path, changeOps(changes, true)); verr == nil {
 			t.logger.InfoContext(ctx, "server rejects members[value eq …] removals; using a members value array", "err", err.Error())
 			t.mu.Lock()
 			t.removeByValue = true
@@ -148,18 +158,19 @@ func (t *Target) removeMembers(ctx context.Context, caps capabilities, gid strin
 			return nil
 		}
 	}
-	if len(ids) > 1 {
-		h := len(ids) / 2
-		return errors.Join(t.removeMembers(ctx, caps, gid, ids[:h]), t.removeMembers(ctx, caps, gid, ids[h:]))
+	if len(changes) > 1 {
+		h := len(changes) / 2
+		return errors.Join(t.applyChanges(ctx, caps, gid, changes[:h]), t.applyChanges(ctx, caps, gid, changes[h:]))
 	}
-	in, verr := t.isMember(ctx, gid, ids[0])
+	c := changes[0]
+	in, verr := t.isMember(ctx, gid, c.id)
 	switch {
 	case verr != nil:
-		return fmt.Errorf("remove member %s: %w (verify: %v)", ids[0], err, verr)
-	case !in:
-		return nil // not a member
+		return fmt.Errorf("%s: %w (verify: %v)", c, err, verr)
+	case in == c.add:
+		return nil // already a member, or already not one
 	}
-	return fmt.Errorf("remove member %s: %w", ids[0], err)
+	return fmt.Errorf("%s: %w", c, err)
 }
 
 // isMember asks the server whether uid is a member of gid, by filter (AWS
