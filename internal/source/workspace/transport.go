@@ -1,0 +1,203 @@
+package workspace
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+	"google.golang.org/api/googleapi"
+)
+
+// maxRetryAfter bounds how long a Retry-After header can make one request
+// wait.
+const maxRetryAfter = 2 * time.Minute
+
+// retryTransport paces requests, counts them and retries the failures
+// Google documents as transient: 429, 5xx, 403 rate limits (usageLimits)
+// and network errors, with jittered exponential backoff that honours
+// Retry-After. Every attempt is paced and counted.
+type retryTransport struct {
+	base        http.RoundTripper
+	limiter     *rate.Limiter // nil: no pacing
+	calls       *atomic.Int64
+	maxAttempts int
+	minBackoff  time.Duration
+	maxBackoff  time.Duration
+	log         *slog.Logger
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	replayable := req.Body == nil || req.GetBody != nil
+	for attempt := 1; ; attempt++ {
+		if t.limiter != nil {
+			if err := t.limiter.Wait(ctx); err != nil {
+				return nil, err
+			}
+		}
+		t.calls.Add(1)
+		if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+			c.Add(1)
+		}
+		r := req
+		if attempt > 1 && req.Body != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r = req.Clone(ctx)
+			r.Body = body
+		}
+		resp, err := t.base.RoundTrip(r)
+		retry, after := shouldRetry(ctx, resp, err)
+		if !retry || !replayable || attempt >= t.maxAttempts {
+			return resp, err
+		}
+		delay := t.backoff(attempt)
+		if after > delay {
+			delay = min(after, maxRetryAfter)
+		}
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+		}
+		t.log.DebugContext(ctx, "retrying request", "url", req.URL.Path, "status", status, "error", err,
+			"attempt", attempt, "delay", delay)
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// backoff is min(max, min·2^(attempt-1)), jittered to between half and
+// all of it so that concurrent workers do not retry in step.
+func (t *retryTransport) backoff(attempt int) time.Duration {
+	d := t.minBackoff << min(attempt-1, 20)
+	if d <= 0 || d > t.maxBackoff {
+		d = t.maxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// shouldRetry classifies a response. For a 403 it reads the body to find
+// the reason and puts it back for the caller.
+func shouldRetry(ctx context.Context, resp *http.Response, err error) (bool, time.Duration) {
+	if err != nil {
+		return ctx.Err() == nil, 0
+	}
+	after := retryAfter(resp.Header.Get("Retry-After"))
+	switch c := resp.StatusCode; {
+	case c == http.StatusTooManyRequests || c >= 500:
+		return true, after
+	case c == http.StatusForbidden:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return isRateLimit(body), after
+	}
+	return false, 0
+}
+
+// rateLimitReasons are the 403 reasons that clear by themselves.
+var rateLimitReasons = map[string]bool{
+	"rateLimitExceeded":     true,
+	"userRateLimitExceeded": true,
+	"quotaExceeded":         true,
+}
+
+func isRateLimit(body []byte) bool {
+	var e struct {
+		Error struct {
+			Errors []struct {
+				Domain string `json:"domain"`
+				Reason string `json:"reason"`
+			} `json:"errors"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return false
+	}
+	for _, x := range e.Error.Errors {
+		if x.Domain == "usageLimits" || rateLimitReasons[x.Reason] {
+			return true
+		}
+	}
+	return false
+}
+
+// transient reports whether a final error is one that retries could have
+// cleared: the read gave up, it was not refused.
+func transient(err error) bool {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		if ge.Code == http.StatusTooManyRequests || ge.Code >= 500 {
+			return true
+		}
+		if ge.Code == http.StatusForbidden {
+			for _, x := range ge.Errors {
+				if rateLimitReasons[x.Reason] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if _, _, ok := retrieveError(err); ok {
+		return false
+	}
+	var se *signJWTError
+	if errors.As(err, &se) {
+		return false
+	}
+	// Network errors after every retry.
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+type counterKey struct{}
+
+// withCounter makes the transport also count a request's attempts in c,
+// so one ReadMembers can report its own calls.
+func withCounter(ctx context.Context, c *atomic.Int64) context.Context {
+	return context.WithValue(ctx, counterKey{}, c)
+}
+
+// limiters holds one pacer per (endpoint, subject, QPM), so that every
+// Source of a process that spends the same quota shares it.
+var limiters sync.Map
+
+func limiterFor(cfg Config) *rate.Limiter {
+	key := cfg.Endpoint + "\x00" + cfg.AdminSubject + "\x00" + strconv.Itoa(cfg.QPM)
+	// A burst of 1 spaces requests evenly, so that no window of a minute
+	// ever holds more than QPM of them.
+	l, _ := limiters.LoadOrStore(key, rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.QPM)), 1))
+	return l.(*rate.Limiter)
+}
