@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/groupsync/groupsync/internal/model"
@@ -15,7 +16,9 @@ func writePlan(w io.Writer, p model.Plan) {
 	for _, r := range p.Held {
 		fmt.Fprintf(w, "  HELD: %s\n", r)
 	}
-	for _, u := range p.CreateUsers {
+	creates := slices.Clone(p.CreateUsers)
+	slices.SortFunc(creates, func(a, b model.User) int { return strings.Compare(a.Email, b.Email) })
+	for _, u := range creates {
 		fmt.Fprintf(w, "  + create user %s\n", u.Email)
 	}
 	for _, u := range p.UpdateUsers {
