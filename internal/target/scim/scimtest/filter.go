@@ -87,6 +87,9 @@ func (s *Server) page(q url.Values) (start, count int, err *scimError) {
 		}
 		count = min(n, s.opts.MaxResults)
 	}
+	if s.opts.PageSize > 0 {
+		count = min(count, s.opts.PageSize)
+	}
 	return start, count, nil
 }
 

@@ -29,6 +29,9 @@ type Options struct {
 	Token string
 	// MaxResults caps count on listings (default 100).
 	MaxResults int
+	// PageSize, when set, is the most resources a listing returns whatever
+	// count asks, without advertising it (Slack-like).
+	PageSize int
 	// MaxPatchMembers caps member changes in one PATCH (default 100).
 	MaxPatchMembers int
 	// NoPatch makes the server advertise no PATCH, refuse PATCH with 501
