@@ -1,0 +1,37 @@
+resource "google_firestore_database" "default" {
+  count = var.create_firestore_database ? 1 : 0
+
+  project     = var.project_id
+  name        = "(default)"
+  location_id = local.firestore_location
+  type        = "FIRESTORE_NATIVE"
+
+  # The database holds ownership records: losing it makes groupsync forget
+  # which target objects it created.
+  delete_protection_state = "DELETE_PROTECTION_ENABLED"
+  deletion_policy         = "ABANDON"
+
+  depends_on = [google_project_service.enabled]
+}
+
+# TTL policies: Firestore deletes a document some time after the timestamp in
+# its `expires` field passes. Documents without the field are never deleted,
+# so the policy on `groups` touches only job results (jobs/{job}/groups/…),
+# which carry `expires`, and never snapshot headers (rules/{rule}/groups/…),
+# which do not. TTL deletes no subcollections, hence one policy per level.
+resource "google_firestore_field" "ttl" {
+  for_each = toset(["leases", "jobs", "groups"])
+
+  project    = var.project_id
+  database   = "(default)"
+  collection = each.value
+  field      = "expires"
+
+  ttl_config {}
+
+  # A TTL field needs no index; leaving it unindexed avoids write hot spots on
+  # monotonically increasing timestamps.
+  index_config {}
+
+  depends_on = [google_firestore_database.default, google_project_service.enabled]
+}

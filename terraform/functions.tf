@@ -1,0 +1,117 @@
+# Entry point names are the contract with functions/ (internal/tfcheck checks
+# them against the functions.CloudEvent / functions.HTTP registrations).
+
+locals {
+  build_config = {
+    runtime         = var.go_runtime
+    bucket          = google_storage_bucket.source.name
+    object          = google_storage_bucket_object.source.name
+    service_account = google_service_account.build.id
+  }
+}
+
+resource "google_cloudfunctions2_function" "dispatch" {
+  name        = "groupsync-dispatch"
+  location    = var.region
+  description = "Starts a run: lists groups in scope, writes the job, publishes one task per group."
+
+  build_config {
+    runtime         = local.build_config.runtime
+    entry_point     = "Dispatch"
+    service_account = local.build_config.service_account
+    source {
+      storage_source {
+        bucket = local.build_config.bucket
+        object = local.build_config.object
+      }
+    }
+  }
+
+  service_config {
+    available_memory      = var.dispatch_memory
+    timeout_seconds       = var.dispatch_timeout_seconds
+    max_instance_count    = 1
+    service_account_email = google_service_account.dispatch.email
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = local.common_env
+  }
+
+  event_trigger {
+    trigger_region        = var.region
+    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
+    pubsub_topic          = google_pubsub_topic.main["runs"].id
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.trigger.email
+  }
+
+  depends_on = [google_project_service.enabled, google_project_iam_member.build]
+}
+
+resource "google_cloudfunctions2_function" "sync_group" {
+  name        = "groupsync-sync-group"
+  location    = var.region
+  description = "Syncs one group of one rule."
+
+  build_config {
+    runtime         = local.build_config.runtime
+    entry_point     = "SyncGroup"
+    service_account = local.build_config.service_account
+    source {
+      storage_source {
+        bucket = local.build_config.bucket
+        object = local.build_config.object
+      }
+    }
+  }
+
+  service_config {
+    available_memory      = var.worker_memory
+    timeout_seconds       = var.worker_timeout_seconds
+    max_instance_count    = var.worker_max_instances
+    service_account_email = google_service_account.worker.email
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = local.common_env
+  }
+
+  event_trigger {
+    trigger_region        = var.region
+    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
+    pubsub_topic          = google_pubsub_topic.main["groups"].id
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.trigger.email
+  }
+
+  depends_on = [google_project_service.enabled, google_project_iam_member.build]
+}
+
+resource "google_cloudfunctions2_function" "sync" {
+  name        = local.sync_name
+  location    = var.region
+  description = "HTTP API: start a manual run, show jobs. Callers need IAM invoker and an ID token for ${local.sync_audience}."
+
+  build_config {
+    runtime         = local.build_config.runtime
+    entry_point     = "Sync"
+    service_account = local.build_config.service_account
+    source {
+      storage_source {
+        bucket = local.build_config.bucket
+        object = local.build_config.object
+      }
+    }
+  }
+
+  service_config {
+    available_memory      = var.api_memory
+    timeout_seconds       = var.api_timeout_seconds
+    max_instance_count    = 3
+    service_account_email = google_service_account.api.email
+    ingress_settings      = "ALLOW_ALL"
+    environment_variables = merge(local.common_env, {
+      GROUPSYNC_AUDIENCE        = local.sync_audience
+      GROUPSYNC_ALLOWED_CALLERS = join(",", local.allowed_callers)
+    })
+  }
+
+  depends_on = [google_project_service.enabled, google_project_iam_member.build]
+}

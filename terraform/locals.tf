@@ -1,0 +1,39 @@
+locals {
+  config_yaml = file(var.config_file)
+  config      = yamldecode(local.config_yaml)
+
+  schedule = var.schedule != "" ? var.schedule : try(tostring(local.config.schedule), "*/30 * * * *")
+
+  source_dir         = var.source_dir != "" ? var.source_dir : "${path.module}/.."
+  firestore_location = var.firestore_location != "" ? var.firestore_location : var.region
+
+  # Names the functions and the runtime share (the contract with functions/).
+  topics = {
+    runs    = "groupsync-runs"
+    groups  = "groupsync-groups"
+    changes = "groupsync-changes"
+  }
+
+  # The Sync function's cloudfunctions.net URL is fixed by region, project and
+  # name, so it can be its own expected ID-token audience without a cycle.
+  sync_name     = "groupsync-sync"
+  sync_audience = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.sync_name}"
+
+  allowed_callers = var.allowed_callers != null ? var.allowed_callers : [
+    for p in var.invoker_principals : split(":", p)[1]
+    if startswith(p, "user:") || startswith(p, "serviceAccount:")
+  ]
+
+  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  common_env = {
+    GOOGLE_CLOUD_PROJECT   = var.project_id
+    GROUPSYNC_CONFIG_YAML  = local.config_yaml
+    GROUPSYNC_JOB_TTL_DAYS = tostring(var.job_ttl_days)
+    LOG_EXECUTION_ID       = "true"
+  }
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
