@@ -11,17 +11,9 @@ import (
 	"github.com/groupsync/groupsync/internal/target"
 )
 
-// scimType values that the client branches on (RFC 7644 §3.12).
-const (
-	scimUniqueness    = "uniqueness"
-	scimInvalidFilter = "invalidFilter"
-	scimNoTarget      = "noTarget"
-	scimTooMany       = "tooMany"
-	scimInvalidPath   = "invalidPath"
-	scimInvalidValue  = "invalidValue"
-	scimMutability    = "mutability"
-	scimInvalidSyntax = "invalidSyntax"
-)
+// scimNoTarget is the scimType of a filter or path that matched nothing
+// (RFC 7644 §3.12).
+const scimNoTarget = "noTarget"
 
 // Error is a SCIM error response. It unwraps to target.ErrNotFound for 404.
 type Error struct {
