@@ -107,16 +107,17 @@ func (t *Target) discover(ctx context.Context) (capabilities, error) {
 	return c, nil
 }
 
-// Check reaches the ServiceProviderConfig with the token and reports
-// clearly when the target is unreachable or refuses the token.
+// Check reaches the ServiceProviderConfig and reads one user with the
+// token, and reports clearly when the target is unreachable or refuses the
+// token. The user read matters: RFC 7644 lets discovery endpoints skip
+// authentication.
 func (t *Target) Check(ctx context.Context) error {
 	_, err := t.do(ctx, request{method: http.MethodGet, path: "/ServiceProviderConfig"})
-	if statusOf(err) == http.StatusNotFound {
-		// No ServiceProviderConfig: prove the URL and token with a read.
-		q := url.Values{"count": {"1"}}
-		_, err = t.do(ctx, request{method: http.MethodGet, path: "/Users", query: q})
+	if err != nil && statusOf(err) != http.StatusNotFound {
+		return t.checkError(err)
 	}
-	if err != nil {
+	q := url.Values{"startIndex": {"1"}, "count": {"1"}}
+	if _, err := t.do(ctx, request{method: http.MethodGet, path: "/Users", query: q}); err != nil {
 		return t.checkError(err)
 	}
 	t.mu.Lock()

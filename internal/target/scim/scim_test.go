@@ -245,6 +245,27 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckUsesTheToken: discovery endpoints may answer without a token, so
+// Check must prove the token on a resource endpoint.
+func TestCheckUsesTheToken(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/ServiceProviderConfig") {
+			fmt.Fprint(w, `{"patch":{"supported":true},"filter":{"supported":true,"maxResults":100}}`)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"status":"401","detail":"invalid token"}`)
+	}))
+	defer srv.Close()
+	tg, err := scim.New(t.Context(), scim.Config{URL: srv.URL, Token: "t"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Check(t.Context()); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("Check: err = %v, want a 401 message", err)
+	}
+}
+
 func TestForbiddenCheck(t *testing.T) {
 	forbid := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
