@@ -427,9 +427,11 @@ func TestCheck(t *testing.T) {
 		},
 		{name: "unknown admin subject", subject: "nobody@example.com", want: []string{"invalid_grant", "nobody@example.com"}},
 		{
-			name:  "groups endpoint down",
-			setup: func(s *workspacetest.Server) { s.Inject(workspacetest.Fault{Endpoint: workspacetest.EndpointGroups, Status: 500}) },
-			want:  []string{"list groups", "HTTP 500"},
+			name: "groups endpoint down",
+			setup: func(s *workspacetest.Server) {
+				s.Inject(workspacetest.Fault{Endpoint: workspacetest.EndpointGroups, Status: 500})
+			},
+			want: []string{"list groups", "HTTP 500"},
 		},
 	}
 	for _, tc := range tests {

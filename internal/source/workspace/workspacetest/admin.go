@@ -11,11 +11,11 @@ import (
 func (s *Server) RenameUser(user, email string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.org.User(user)
+	u := s.user(user)
 	if u == nil {
 		return fmt.Errorf("workspacetest: no user %q", user)
 	}
-	if other := s.org.User(email); other != nil && other != u {
+	if other := s.user(email); other != nil && other != u {
 		return fmt.Errorf("workspacetest: %s already belongs to user %s", email, other.ID)
 	}
 	u.PrimaryEmail = email
@@ -26,7 +26,7 @@ func (s *Server) RenameUser(user, email string) error {
 func (s *Server) SetSuspended(user string, suspended bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.org.User(user)
+	u := s.user(user)
 	if u == nil {
 		return fmt.Errorf("workspacetest: no user %q", user)
 	}
@@ -39,7 +39,7 @@ func (s *Server) SetSuspended(user string, suspended bool) error {
 func (s *Server) AddMember(group string, m Member) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.org.Group(group)
+	g := s.group(group)
 	if g == nil {
 		return fmt.Errorf("workspacetest: no group %q", group)
 	}
@@ -52,11 +52,11 @@ func (s *Server) AddMember(group string, m Member) error {
 	if m.ID == "" {
 		switch m.Type {
 		case TypeUser:
-			if u := s.org.User(m.Email); u != nil {
+			if u := s.user(m.Email); u != nil {
 				m.ID = u.ID
 			}
 		case TypeGroup:
-			if sub := s.org.Group(m.Email); sub != nil {
+			if sub := s.group(m.Email); sub != nil {
 				m.ID = sub.ID
 			}
 		}
@@ -77,7 +77,7 @@ func (s *Server) AddMember(group string, m Member) error {
 func (s *Server) RemoveMember(group, member string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.org.Group(group)
+	g := s.group(group)
 	if g == nil {
 		return fmt.Errorf("workspacetest: no group %q", group)
 	}
@@ -93,10 +93,10 @@ func (s *Server) RemoveMember(group, member string) error {
 // memberEmail is the lower-cased current email of a member. Called with
 // s.mu held.
 func (s *Server) memberEmail(m Member) string {
-	if u := s.org.User(m.ID); u != nil {
+	if u := s.user(m.ID); u != nil {
 		return strings.ToLower(u.PrimaryEmail)
 	}
-	if g := s.org.Group(m.ID); g != nil {
+	if g := s.group(m.ID); g != nil {
 		return strings.ToLower(g.Email)
 	}
 	return strings.ToLower(m.Email)

@@ -124,13 +124,13 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 			}
 		}
 	case EndpointMembers:
-		g := o.Group(groupKey)
+		g := s.group(groupKey)
 		if g == nil {
 			return nil, http.StatusNotFound, "Resource Not Found: groupKey"
 		}
 		kind, key = "admin#directory#members", "members"
 		for _, m := range g.Members {
-			items = append(items, o.apiMember(g, m))
+			items = append(items, s.apiMember(g, m))
 		}
 	}
 	body := map[string]any{"kind": kind, "etag": etag(kind, fmt.Sprint(offset))}

@@ -129,8 +129,8 @@ func (s *Server) sameGroup(key, key2 string) bool {
 	if strings.EqualFold(key, key2) {
 		return true
 	}
-	g := s.org.Group(key)
-	return g != nil && g == s.org.Group(key2)
+	g := s.group(key)
+	return g != nil && g == s.group(key2)
 }
 
 // overQuota records an API request and reports whether it exceeds the

@@ -32,8 +32,8 @@ var (
 // the same seed: users with names (admin@DOMAIN first, about 3% suspended),
 // groups named like eng-backend@ and sales-emea@ of mostly small and some
 // large sizes, nested groups (never cyclic: tests add cycles themselves),
-// some outside members, one all-staff group whose member is the CUSTOMER,
-// and one empty group.
+// some outside members (always some in the third group), one all-staff
+// group whose member is the CUSTOMER, and one empty group.
 func Generate(seed uint64, users, groups int) *Org {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	const domain = "example.com"
@@ -136,7 +136,7 @@ func Generate(seed uint64, users, groups int) *Org {
 				g.Members = append(g.Members, Member{ID: org.Groups[j].ID, Type: TypeGroup, Role: RoleMember})
 			}
 		}
-		if rng.IntN(100) < 5 {
+		if i == 2 || rng.IntN(100) < 5 {
 			for range 1 + rng.IntN(3) {
 				n := rng.IntN(1e6)
 				g.Members = append(g.Members, Member{

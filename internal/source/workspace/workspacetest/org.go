@@ -98,7 +98,8 @@ func (o *Org) clone() *Org {
 }
 
 // apiMember renders a member as members.list shows it.
-func (o *Org) apiMember(g *Group, m Member) map[string]any {
+func (s *Server) apiMember(g *Group, m Member) map[string]any {
+	o := s.org
 	out := map[string]any{
 		"kind": "admin#directory#member",
 		"etag": etag(g.ID, m.ID),
@@ -109,7 +110,7 @@ func (o *Org) apiMember(g *Group, m Member) map[string]any {
 	status := "ACTIVE"
 	switch m.Type {
 	case TypeUser:
-		if u := o.User(m.ID); u != nil {
+		if u := s.user(m.ID); u != nil {
 			out["email"] = u.PrimaryEmail
 			switch {
 			case u.Archived:
@@ -121,7 +122,7 @@ func (o *Org) apiMember(g *Group, m Member) map[string]any {
 			out["email"] = m.Email
 		}
 	case TypeGroup:
-		if sub := o.Group(m.ID); sub != nil {
+		if sub := s.group(m.ID); sub != nil {
 			out["email"] = sub.Email
 		} else {
 			out["email"] = m.Email

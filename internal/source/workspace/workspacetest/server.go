@@ -25,6 +25,16 @@ import (
 	"time"
 )
 
+// sharedKey is the one RSA key of the process's servers: generating a
+// 2048-bit key per server would dominate short tests.
+var sharedKey = sync.OnceValue(func() *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(fmt.Sprintf("workspacetest: generating key: %v", err))
+	}
+	return key
+})
+
 // Endpoints, as counted by Requests.
 const (
 	EndpointGroups  = "groups"
@@ -56,6 +66,8 @@ type Server struct {
 
 	mu          sync.Mutex
 	org         *Org
+	usersByID   map[string]*User  // IDs never change
+	groupsByID  map[string]*Group // IDs never change
 	faults      []*Fault
 	quota       int
 	quotaWindow time.Duration
@@ -108,12 +120,8 @@ func WithListener(l net.Listener) Option {
 
 // NewServer starts a server for org, which it copies. Close it when done.
 func NewServer(org *Org, opts ...Option) *Server {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(fmt.Sprintf("workspacetest: generating key: %v", err))
-	}
 	s := &Server{
-		key:   key,
+		key:   sharedKey(),
 		keyID: "fakekey0001",
 		granted: map[string]bool{
 			ScopeGroupReadonly: true, ScopeUserReadonly: true, ScopeGroup: true, ScopeUser: true,
@@ -123,6 +131,14 @@ func NewServer(org *Org, opts ...Option) *Server {
 		tokens: map[string]tokenGrant{},
 		counts: map[string]int64{},
 		now:    time.Now,
+	}
+	s.usersByID = make(map[string]*User, len(s.org.Users))
+	for _, u := range s.org.Users {
+		s.usersByID[u.ID] = u
+	}
+	s.groupsByID = make(map[string]*Group, len(s.org.Groups))
+	for _, g := range s.org.Groups {
+		s.groupsByID[g.ID] = g
 	}
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	for _, o := range opts {
@@ -175,6 +191,22 @@ func (s *Server) Org() *Org {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.org.clone()
+}
+
+// user finds a user by ID or primary email. Called with s.mu held.
+func (s *Server) user(key string) *User {
+	if u, ok := s.usersByID[key]; ok {
+		return u
+	}
+	return s.org.User(key)
+}
+
+// group finds a group by ID or email. Called with s.mu held.
+func (s *Server) group(key string) *Group {
+	if g, ok := s.groupsByID[key]; ok {
+		return g
+	}
+	return s.org.Group(key)
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {

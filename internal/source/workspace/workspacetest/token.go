@@ -97,7 +97,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	if c.Sub != "" && s.org.User(c.Sub) == nil {
+	if c.Sub != "" && s.user(c.Sub) == nil {
 		s.mu.Unlock()
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "Invalid email or User ID")
 		return
