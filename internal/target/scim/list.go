@@ -23,7 +23,8 @@ func (t *Target) list(ctx context.Context, path, filter string, extra url.Values
 	}
 	count := caps.maxResults
 	start, cursor := 1, ""
-	seen := 0
+	read := 0
+	seen := make(map[string]bool)
 	for page := 0; page < maxPages; page++ {
 		q := url.Values{}
 		for k, v := range extra {
@@ -51,22 +52,38 @@ func (t *Target) list(ctx context.Context, path, filter string, extra url.Values
 		if err := decode(resp, &lr); err != nil {
 			return err
 		}
+		fresh := 0
 		for _, r := range lr.Resources {
+			var id struct {
+				ID string `json:"id"`
+			}
+			json.Unmarshal(r, &id)
+			if id.ID != "" && seen[id.ID] {
+				continue
+			}
+			seen[id.ID] = true
+			fresh++
 			if err := fn(r); err != nil {
 				return err
 			}
 		}
-		seen += len(lr.Resources)
+		read += len(lr.Resources)
 		switch {
+		case len(lr.Resources) > 0 && fresh == 0:
+			// The server ignores startIndex and sent a page again.
+			return fmt.Errorf("scim: listing %s: the server repeats page %d; it may ignore startIndex", path, page+1)
 		case lr.NextCursor != "":
 			cursor = lr.NextCursor
 		case cursor != "":
 			return nil // last page of a cursor listing
-		case len(lr.Resources) == 0 || seen >= lr.TotalResults:
+		case len(lr.Resources) == 0:
+			return nil
+		case lr.TotalResults != nil && read >= *lr.TotalResults:
 			return nil
 		default:
 			// Step by what the server returned: it may have clamped count
-			// below what it advertised.
+			// below what it advertised. Without totalResults, read on
+			// until an empty page.
 			start += len(lr.Resources)
 		}
 	}

@@ -3,6 +3,9 @@ package scim
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +111,60 @@ func TestBackoffIsCapped(t *testing.T) {
 func TestFilterQuoting(t *testing.T) {
 	if got, want := eqFilter("userName", `a"b\c`), `userName eq "a\"b\\c"`; got != want {
 		t.Errorf("eqFilter = %s, want %s", got, want)
+	}
+}
+
+// pagedServer serves five users two a page; without totalResults when
+// omitTotal, and always the first page when ignoreStart.
+func pagedServer(omitTotal, ignoreStart bool) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/ServiceProviderConfig") {
+			fmt.Fprint(w, `{"patch":{"supported":true},"filter":{"supported":true,"maxResults":"2"}}`)
+			return
+		}
+		start, _ := strconv.Atoi(r.URL.Query().Get("startIndex"))
+		if ignoreStart || start < 1 {
+			start = 1
+		}
+		var res []string
+		for i := start; i < start+2 && i <= 5; i++ {
+			res = append(res, fmt.Sprintf(`{"id":"u%d","userName":"u%d@example.com"}`, i, i))
+		}
+		total := `"totalResults":5,`
+		if omitTotal {
+			total = ""
+		}
+		fmt.Fprintf(w, `{%s"Resources":[%s]}`, total, strings.Join(res, ","))
+	}))
+}
+
+func TestListWithoutTotalResults(t *testing.T) {
+	srv := pagedServer(true, false)
+	defer srv.Close()
+	tg, err := New(t.Context(), Config{URL: srv.URL, Token: "t"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := tg.findUsers(t.Context(), "")
+	if err != nil {
+		t.Fatalf("findUsers: %v", err)
+	}
+	if len(users) != 5 {
+		t.Errorf("listed %d users, want 5", len(users))
+	}
+}
+
+func TestListStopsWhenStartIndexIsIgnored(t *testing.T) {
+	srv := pagedServer(false, true)
+	defer srv.Close()
+	tg, err := New(t.Context(), Config{URL: srv.URL, Token: "t"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.findUsers(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "startIndex") {
+		t.Errorf("findUsers against a server that ignores startIndex: err = %v, want an error naming startIndex", err)
+	}
+	if got := tg.Stats().Requests[http.MethodGet]; got > 3 {
+		t.Errorf("GET requests = %d, want at most 3", got)
 	}
 }

@@ -66,7 +66,7 @@ type group struct {
 }
 
 type listResponse struct {
-	TotalResults int               `json:"totalResults"`
+	TotalResults *int              `json:"totalResults"`
 	StartIndex   int               `json:"startIndex"`
 	ItemsPerPage int               `json:"itemsPerPage"`
 	Resources    []json.RawMessage `json:"Resources"`
