@@ -1,0 +1,7 @@
+package functions
+
+import "github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+func init() {
+	functions.HTTP("OnlyInTests", nil)
+}
