@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,11 @@ import (
 
 	"github.com/groupsync/groupsync/internal/model"
 )
+
+// ErrGroupNotFound is wrapped by ReadMembers when the group does not exist.
+// A group can return 404 for a short while after it is created, so a
+// caller should read again later before treating it as deleted.
+var ErrGroupNotFound = errors.New("group not found")
 
 // Page sizes: the API's maxima.
 const (
@@ -223,6 +229,10 @@ func (s *Source) ReadMembers(ctx context.Context, g model.GroupInfo, opts model.
 	m := model.Membership{Group: g}
 	top := s.listing(ctx, g.ID)
 	if top.err != nil && (ctx.Err() != nil || !transient(top.err)) {
+		var ge *googleapi.Error
+		if errors.As(top.err, &ge) && ge.Code == http.StatusNotFound {
+			return m, fmt.Errorf("workspace: read members of %s: %w: %w", g.Email, ErrGroupNotFound, top.err)
+		}
 		return m, fmt.Errorf("workspace: read members of %s: %w", g.Email, top.err)
 	}
 	users, err := s.userIndex(ctx)

@@ -328,8 +328,8 @@ func TestUnreadableGroupIsAnError(t *testing.T) {
 	defer srv.Close()
 	s := newSource(t, srv)
 	m, err := s.ReadMembers(context.Background(), model.GroupInfo{ID: "gone", Email: "gone@example.com"}, model.MemberOptions{})
-	if err == nil {
-		t.Fatalf("ReadMembers of a missing group = %+v, want an error", m)
+	if !errors.Is(err, workspace.ErrGroupNotFound) {
+		t.Fatalf("ReadMembers of a missing group = %+v, %v; want ErrGroupNotFound", m, err)
 	}
 }
 
