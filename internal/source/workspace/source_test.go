@@ -150,7 +150,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // span many pages and checks every group against the org, and that the
 // calls stay within ceil(G/200) + M + ceil(U/500).
 func TestFullReadCallBudget(t *testing.T) {
-	org := workspacetest.Generate(7, 1700, 430)
+	org := workspacetest.Generate(7, 1100, 410)
 	srv := workspacetest.NewServer(org)
 	defer srv.Close()
 	s := newSource(t, srv)

@@ -98,7 +98,8 @@ func (s *Server) serveDirectory(w http.ResponseWriter, r *http.Request, path str
 // list builds one page. Called with s.mu held.
 func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, limit int) (map[string]any, int, string) {
 	o := s.org
-	var items []any
+	// items are rendered lazily: only the page's slice is built.
+	var items []func() any
 	var kind, key string
 	switch endpoint {
 	case EndpointGroups:
@@ -109,7 +110,7 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 		domain := strings.ToLower(q.Get("domain"))
 		for _, g := range o.Groups {
 			if domain == "" || strings.HasSuffix(strings.ToLower(g.Email), "@"+domain) {
-				items = append(items, o.apiGroup(g))
+				items = append(items, func() any { return o.apiGroup(g) })
 			}
 		}
 	case EndpointUsers:
@@ -120,7 +121,7 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 		domain := strings.ToLower(q.Get("domain"))
 		for _, u := range o.Users {
 			if domain == "" || strings.HasSuffix(strings.ToLower(u.PrimaryEmail), "@"+domain) {
-				items = append(items, o.apiUser(u))
+				items = append(items, func() any { return o.apiUser(u) })
 			}
 		}
 	case EndpointMembers:
@@ -130,7 +131,7 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 		}
 		kind, key = "admin#directory#members", "members"
 		for _, m := range g.Members {
-			items = append(items, s.apiMember(g, m))
+			items = append(items, func() any { return s.apiMember(g, m) })
 		}
 	}
 	body := map[string]any{"kind": kind, "etag": etag(kind, fmt.Sprint(offset))}
@@ -140,7 +141,11 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 	end := min(offset+limit, len(items))
 	// Like Google, an empty result has no array key at all.
 	if end > offset {
-		body[key] = items[offset:end]
+		rendered := make([]any, 0, end-offset)
+		for _, render := range items[offset:end] {
+			rendered = append(rendered, render())
+		}
+		body[key] = rendered
 	}
 	if end < len(items) {
 		body["nextPageToken"] = encodePageToken(end, page+1)
