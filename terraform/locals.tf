@@ -1,10 +1,12 @@
 locals {
-  config_yaml = file(var.config_file)
+  config_path = startswith(var.config_file, "/") ? var.config_file : "${local.repo_root}/${var.config_file}"
+  config_yaml = file(local.config_path)
   config      = yamldecode(local.config_yaml)
 
   schedule = var.schedule != "" ? var.schedule : try(tostring(local.config.schedule), "*/30 * * * *")
 
-  source_dir         = var.source_dir != "" ? var.source_dir : "${path.module}/.."
+  repo_root          = abspath("${path.module}/..")
+  source_dir         = var.source_dir == "" ? local.repo_root : startswith(var.source_dir, "/") ? var.source_dir : "${local.repo_root}/${var.source_dir}"
   firestore_location = var.firestore_location != "" ? var.firestore_location : var.region
 
   # Names the functions and the runtime share (the contract with functions/).

@@ -1,3 +1,8 @@
+output "project_id" {
+  description = "The project groupsync is deployed to."
+  value       = var.project_id
+}
+
 output "sync_url" {
   description = "URL of the Sync HTTP function. Call it with an ID token whose audience is this URL."
   value       = google_cloudfunctions2_function.sync.url
@@ -45,23 +50,12 @@ output "target_secrets" {
   value       = { for k, s in google_secret_manager_secret.target : k => s.id }
 }
 
-output "event_triggers" {
-  description = "Eventarc trigger of each event function and the dead-letter topic scripts/deploy.sh attaches to its subscription."
-  value = {
-    dispatch = {
-      trigger           = google_cloudfunctions2_function.dispatch.event_trigger[0].trigger
-      dead_letter_topic = google_pubsub_topic.dead_letter["runs"].id
-    }
-    sync_group = {
-      trigger           = google_cloudfunctions2_function.sync_group.event_trigger[0].trigger
-      dead_letter_topic = google_pubsub_topic.dead_letter["groups"].id
-    }
-  }
-}
-
-output "max_delivery_attempts" {
-  description = "Deliveries before a message is dead-lettered."
-  value       = var.max_delivery_attempts
+output "dead_letter_wiring" {
+  description = "One line per event function: its Eventarc trigger, the dead-letter topic for the trigger's subscription, and the delivery attempts. scripts/deploy.sh reads it (Eventarc creates those subscriptions, so Terraform cannot set their dead-letter policy)."
+  value = join("\n", [
+    "${google_cloudfunctions2_function.dispatch.event_trigger[0].trigger} ${google_pubsub_topic.dead_letter["runs"].id} ${var.max_delivery_attempts}",
+    "${google_cloudfunctions2_function.sync_group.event_trigger[0].trigger} ${google_pubsub_topic.dead_letter["groups"].id} ${var.max_delivery_attempts}",
+  ])
 }
 
 output "topics" {

@@ -21,16 +21,11 @@ variable "region" {
 
 variable "config_file" {
   type        = string
-  description = "Path to the groupsync YAML config. Its whole content is given to the functions in GROUPSYNC_CONFIG_YAML, and its `schedule` drives Cloud Scheduler. It must hold secret references (secret://…), never secret values."
+  description = "Path to the groupsync YAML config, absolute or relative to the repository root (the parent of this directory). Its whole content is given to the functions in GROUPSYNC_CONFIG_YAML, and its `schedule` drives Cloud Scheduler. It must hold secret references (secret://…), never secret values."
 
   validation {
-    condition     = fileexists(var.config_file)
-    error_message = "config_file does not exist."
-  }
-
-  validation {
-    condition     = can(yamldecode(file(var.config_file)))
-    error_message = "config_file is not valid YAML."
+    condition     = can(regex("\\.ya?ml$", var.config_file))
+    error_message = "config_file must be a .yaml or .yml file."
   }
 }
 
@@ -247,7 +242,7 @@ variable "changes_subscription" {
 
 variable "source_dir" {
   type        = string
-  description = "Root of the groupsync module to deploy as function source. Empty: the parent of this terraform directory."
+  description = "Root of the groupsync module to deploy as function source, absolute or relative to the repository root. Empty: the repository root."
   default     = ""
 }
 
