@@ -21,7 +21,7 @@ locals {
   sync_name     = "groupsync-sync"
   sync_audience = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.sync_name}"
 
-  allowed_callers = var.allowed_callers != null ? var.allowed_callers : [
+  allowed_callers = length(var.allowed_callers) > 0 ? var.allowed_callers : [
     for p in var.invoker_principals : split(":", p)[1]
     if startswith(p, "user:") || startswith(p, "serviceAccount:")
   ]

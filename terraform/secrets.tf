@@ -13,8 +13,20 @@ resource "google_secret_manager_secret" "dwd_key" {
   depends_on = [google_project_service.enabled]
 }
 
+# Each function instance connects every configured source and target when it
+# starts (functions/runtime.go), resolving their secret references, so every
+# function reads every secret. Were connections made on first use, Sync would
+# need none and Dispatch only the DWD key.
+locals {
+  secret_readers = {
+    dispatch = google_service_account.dispatch.member
+    worker   = google_service_account.worker.member
+    api      = google_service_account.api.member
+  }
+}
+
 resource "google_secret_manager_secret_iam_member" "dwd_key_accessor" {
-  for_each = var.keyless_dwd ? {} : local.directory_readers
+  for_each = var.keyless_dwd ? {} : local.secret_readers
 
   secret_id = google_secret_manager_secret.dwd_key[0].id
   role      = "roles/secretmanager.secretAccessor"
@@ -33,11 +45,13 @@ resource "google_secret_manager_secret" "target" {
   depends_on = [google_project_service.enabled]
 }
 
-# Only SyncGroup writes to targets.
 resource "google_secret_manager_secret_iam_member" "target_accessor" {
-  for_each = google_secret_manager_secret.target
+  for_each = {
+    for pair in setproduct(var.target_secret_ids, keys(local.secret_readers)) :
+    "${pair[0]}/${pair[1]}" => { secret = pair[0], member = local.secret_readers[pair[1]] }
+  }
 
-  secret_id = each.value.id
+  secret_id = google_secret_manager_secret.target[each.value.secret].id
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.worker.member
+  member    = each.value.member
 }

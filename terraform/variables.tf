@@ -73,11 +73,11 @@ variable "invoker_principals" {
 
 variable "allowed_callers" {
   type        = list(string)
-  description = "Emails the Sync function accepts in the caller's ID token (GROUPSYNC_ALLOWED_CALLERS). Null: the user: and serviceAccount: emails of invoker_principals."
-  default     = null
+  description = "Emails the Sync function accepts in the caller's ID token (GROUPSYNC_ALLOWED_CALLERS). Empty: the user: and serviceAccount: emails of invoker_principals."
+  default     = []
 
   validation {
-    condition     = var.allowed_callers == null || alltrue([for e in coalesce(var.allowed_callers, []) : can(regex("^[^@,\\s]+@[^@,\\s]+$", e))])
+    condition     = alltrue([for e in var.allowed_callers : can(regex("^[^@,\\s]+@[^@,\\s]+$", e))])
     error_message = "allowed_callers must be email addresses."
   }
 }

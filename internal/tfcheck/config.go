@@ -132,3 +132,29 @@ func pos(r hcl.Range) string {
 func isIAMResource(typ string) bool {
 	return strings.Contains(typ, "_iam_")
 }
+
+// LoadVars parses a .tfvars file and evaluates its values, which must be
+// literals (Terraform allows nothing else there).
+func LoadVars(path string) (map[string]cty.Value, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	f, diags := hclparse.NewParser().ParseHCL(src, path)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("parse %s: %w", path, diags)
+	}
+	attrs, diags := f.Body.JustAttributes()
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("parse %s: %w", path, diags)
+	}
+	vals := make(map[string]cty.Value, len(attrs))
+	for name, a := range attrs {
+		v, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			return nil, fmt.Errorf("%s: %s: %w", pos(a.Range), name, diags)
+		}
+		vals[name] = v
+	}
+	return vals, nil
+}

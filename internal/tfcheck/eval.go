@@ -2,6 +2,7 @@ package tfcheck
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
@@ -14,15 +15,26 @@ import (
 // has many more; an expression that calls another one does not evaluate here,
 // which the checks report rather than guess.
 var functions = map[string]function.Function{
-	"alltrue":   allTrueFunc,
-	"can":       tryfunc.CanFunc,
-	"length":    stdlib.LengthFunc,
-	"lower":     stdlib.LowerFunc,
-	"regex":     stdlib.RegexFunc,
-	"split":     stdlib.SplitFunc,
-	"trimspace": stdlib.TrimSpaceFunc,
-	"try":       tryfunc.TryFunc,
+	"alltrue":    allTrueFunc,
+	"can":        tryfunc.CanFunc,
+	"floor":      stdlib.FloorFunc,
+	"startswith": startsWithFunc,
+	"length":     stdlib.LengthFunc,
+	"lower":      stdlib.LowerFunc,
+	"regex":      stdlib.RegexFunc,
+	"split":      stdlib.SplitFunc,
+	"trimspace":  stdlib.TrimSpaceFunc,
+	"try":        tryfunc.TryFunc,
 }
+
+// startsWithFunc is Terraform's startswith.
+var startsWithFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "prefix", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.Bool),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return cty.BoolVal(strings.HasPrefix(args[0].AsString(), args[1].AsString())), nil
+	},
+})
 
 // allTrueFunc is Terraform's alltrue: true when every element of a list of
 // bools is true.
