@@ -1,0 +1,45 @@
+// Package functions holds groupsync's Cloud Functions (gen2) adapters. Its
+// init registers, and nothing else in the module registers:
+//
+//   - Dispatch (CloudEvent, topic groupsync-runs): starts a run. The message
+//     body is JSON {"trigger", "rule", "group", "dry_run", "force",
+//     "job_id"}, all optional; Cloud Scheduler's "{}" is a scheduled full
+//     run. It writes the job and publishes one task per group to
+//     groupsync-groups.
+//   - SyncGroup (CloudEvent, topic groupsync-groups): syncs one group (the
+//     message body is an engine.Task) and publishes a ChangeEvent to
+//     groupsync-changes when members were added or removed.
+//   - Sync (HTTP): the JSON API of internal/httpapi. POST publishes a run to
+//     groupsync-runs and answers 202 {"job_id"}; GET reads jobs. Callers
+//     present a Google-signed ID token.
+//
+// Event functions return an error only when a retry can help, so Pub/Sub
+// redelivers; anything a retry cannot fix is logged and acknowledged.
+//
+// Environment:
+//
+//	GROUPSYNC_CONFIG_YAML      the whole config file (Terraform sets it), else
+//	GROUPSYNC_CONFIG           a config file path (default ./groupsync.yaml)
+//	GOOGLE_CLOUD_PROJECT       the project of the Pub/Sub topics
+//	GROUPSYNC_AUDIENCE         the ID-token audience Sync accepts
+//	GROUPSYNC_ALLOWED_CALLERS  comma-separated emails allowed to call Sync
+//	FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST  honoured by the clients
+//
+// The runtime (config, store, engine, clients) is built on the first call of
+// an instance and reused; a failed build is retried on the next call.
+package functions
+
+import "github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+// Topic names: the contract with terraform/locals.tf.
+const (
+	topicRuns    = "groupsync-runs"
+	topicGroups  = "groupsync-groups"
+	topicChanges = "groupsync-changes"
+)
+
+func init() {
+	functions.CloudEvent("Dispatch", dispatch)
+	functions.CloudEvent("SyncGroup", syncGroup)
+	functions.HTTP("Sync", httpSync)
+}
