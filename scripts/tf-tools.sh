@@ -59,7 +59,7 @@ build_archive_provider() {
   fi
   log "terraform-provider-archive: building $ARCHIVE_PROVIDER"
   local start=$SECONDS src dir
-  dir=$(cd "$CACHE" && GOFLAGS= go mod download -json "$ARCHIVE_PROVIDER" |
+  dir=$(cd "$CACHE" && go mod download -json "$ARCHIVE_PROVIDER" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [[ -n $dir ]] || { log "go mod download $ARCHIVE_PROVIDER failed"; return 1; }
   src=$(mktemp -d "$CACHE/archive-src.XXXXXX")

@@ -15,12 +15,15 @@ resource "google_firestore_database" "default" {
 }
 
 # TTL policies: Firestore deletes a document some time after the timestamp in
-# its `expires` field passes. Documents without the field are never deleted,
-# so the policy on `groups` touches only job results (jobs/{job}/groups/…),
-# which carry `expires`, and never snapshot headers (rules/{rule}/groups/…),
-# which do not. TTL deletes no subcollections, hence one policy per level.
+# its `expires` field passes; documents without the field are never deleted.
+# internal/store/firestore sets `expires` on leases, jobs and their results
+# (jobs/{job}/groups/…) and held plans (jobs/{job}/held/…), never on snapshot
+# headers (rules/{rule}/groups/…), which share the collection ID `groups` and
+# so the policy, harmlessly. TTL deletes no subcollections, hence one policy
+# per collection ID; `parts` (spilled JSON) is deleted only if its documents
+# carry `expires` too.
 resource "google_firestore_field" "ttl" {
-  for_each = toset(["leases", "jobs", "groups"])
+  for_each = toset(["leases", "jobs", "groups", "held", "parts"])
 
   project    = var.project_id
   database   = "(default)"

@@ -204,7 +204,7 @@ variable "worker_max_instances" {
 variable "job_ttl_days" {
   type        = number
   description = "Days a job record is kept before Firestore's TTL policy deletes it (passed to the functions as GROUPSYNC_JOB_TTL_DAYS)."
-  default     = 30
+  default     = 90
 
   validation {
     condition     = var.job_ttl_days >= 1 && var.job_ttl_days <= 3650 && floor(var.job_ttl_days) == var.job_ttl_days
