@@ -1,16 +1,12 @@
 package scim_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +14,7 @@ import (
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/target"
 	"github.com/groupsync/groupsync/internal/target/scim"
+	"github.com/groupsync/groupsync/internal/target/scim/scimmypeer"
 	"github.com/groupsync/groupsync/internal/target/targettest"
 )
 
@@ -27,62 +24,13 @@ type scimmyServer struct {
 	url, token string
 }
 
-// startScimmy starts the server, or skips the test when node or the
-// server's node_modules are missing, unless GROUPSYNC_REQUIRE_PEERS=1 (CI),
-// where that fails the test.
+// startScimmy starts the server through scimmypeer, which skips the test
+// when node or the server's node_modules are missing, unless
+// GROUPSYNC_REQUIRE_PEERS=1 (CI), where that fails the test.
 func startScimmy(t *testing.T, maxResults int) scimmyServer {
 	t.Helper()
-	unavailable := t.Skipf
-	if os.Getenv("GROUPSYNC_REQUIRE_PEERS") == "1" {
-		unavailable = t.Fatalf
-	}
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "scripts", "scim-server"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		unavailable("node is not installed: %v", err)
-		return scimmyServer{}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "scimmy-routers")); err != nil {
-		unavailable("scimmy server not installed; run: npm ci --prefix scripts/scim-server")
-		return scimmyServer{}
-	}
-	const token = "scimmy-test-token"
-	cmd := exec.Command(node, "server.js")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SCIM_TOKEN="+token, "PORT=0", fmt.Sprintf("MAX_RESULTS=%d", maxResults))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start scimmy server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				ready <- u
-				break
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case u := <-ready:
-		return scimmyServer{url: u, token: token}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("scimmy server did not print its address within 30s")
-	}
-	return scimmyServer{}
+	p := scimmypeer.Start(t, maxResults)
+	return scimmyServer{url: p.URL, token: p.Token}
 }
 
 func (s scimmyServer) target(t *testing.T, batch int) *scim.Target {
