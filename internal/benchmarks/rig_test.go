@@ -1,0 +1,261 @@
+package benchmarks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/groupsync/groupsync/internal/config"
+	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/source/workspace"
+	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
+	"github.com/groupsync/groupsync/internal/store/bolt"
+	"github.com/groupsync/groupsync/internal/target/scim"
+)
+
+// size is an organisation size. The seed is fixed so that every run of the
+// benchmarks syncs the same directory.
+type size struct {
+	name          string
+	users, groups int
+}
+
+var sizes = []size{
+	{name: "S", users: 1000, groups: 50},
+	{name: "L", users: 10000, groups: 500},
+}
+
+const (
+	seed     = 20240601
+	ruleName = "all"
+	// qpm is high enough that pacing never waits: the benchmarks measure
+	// the client and the engine, not Google's quota.
+	qpm = 1_000_000
+)
+
+// configYAML has one rule over every group except all-staff, whose member
+// is the whole customer (the engine reads no CUSTOMER members). The
+// per-group deletion limit is raised so that a 1% change removing one of
+// ten members is applied, not held.
+const configYAML = `
+store: bolt://groupsync.db
+sources:
+  corp: {type: workspace, admin_subject: admin@example.com, credentials: file://key.json, endpoint: "%s/", qpm: %d}
+targets:
+  app: {type: scim, url: "%s", token: env://GROUPSYNC_BENCH_TOKEN}
+rules:
+  - name: ` + ruleName + `
+    source: corp
+    target: app
+    groups: {exclude: ["all-staff@example.com"]}
+    policy: {max_deletes: "10%%", max_deletes_per_group: "50%%"}
+`
+
+// scimServer is the target the rig writes to: the scimtest fake or the
+// scimmy peer.
+type scimServer struct {
+	url, token string
+	close      func()
+}
+
+// rig is one directory, one target and one store: the state a sync runs
+// against. Each sync builds a new Source, Target and Engine, as the CLI
+// does per command, so that no client cache survives between syncs.
+type rig struct {
+	dir    *workspacetest.Server
+	target scimServer
+	bolt   *bolt.Store
+	store  *dataStore
+	cfg    *config.File
+	key    []byte
+}
+
+// newRig starts a directory of the given size and an empty target and
+// store. Close it when done.
+func newRig(tb testing.TB, sz size, target func(testing.TB) scimServer) *rig {
+	tb.Helper()
+	dir := workspacetest.NewServer(workspacetest.Generate(seed, sz.users, sz.groups))
+	tgt := target(tb)
+	tmp := tb.TempDir()
+	cfg, err := config.Parse(filepath.Join(tmp, "groupsync.yaml"), fmt.Appendf(nil, configYAML, dir.URL(), qpm, tgt.url))
+	if err != nil {
+		dir.Close()
+		tgt.close()
+		tb.Fatalf("config: %v", err)
+	}
+	st, err := bolt.Open(filepath.Join(tmp, "groupsync.db"))
+	if err != nil {
+		dir.Close()
+		tgt.close()
+		tb.Fatal(err)
+	}
+	return &rig{
+		dir:    dir,
+		target: tgt,
+		bolt:   st,
+		store:  &dataStore{Store: st},
+		cfg:    cfg,
+		key:    dir.ServiceAccountKey("groupsync@bench.iam.gserviceaccount.com"),
+	}
+}
+
+func (r *rig) close() {
+	r.bolt.Close()
+	r.target.close()
+	r.dir.Close()
+}
+
+// result is what one sync cost.
+type result struct {
+	job          model.Job
+	sourceCalls  int64
+	budget       int64
+	targetReqs   int
+	targetWrites int
+	patches      int
+	groupPatches int64
+	storeWrites  int64
+	dataWrites   int64
+	heap         heapPeak
+}
+
+// sync runs one full sync with the benchmark timer running only around
+// engine.Run, and returns its costs. The caller has stopped the timer.
+func (r *rig) sync(b *testing.B) result {
+	b.Helper()
+	ctx := context.Background()
+	src, err := workspace.New(ctx, workspace.Config{
+		Credentials:  r.key,
+		AdminSubject: "admin@example.com",
+		Endpoint:     r.dir.URL() + "/",
+		QPM:          qpm,
+	}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	counter := &patchCounter{base: http.DefaultTransport}
+	tgt, err := scim.New(ctx, scim.Config{
+		URL:        r.target.url,
+		Token:      r.target.token,
+		HTTPClient: &http.Client{Transport: counter},
+	}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := engine.New(r.cfg, r.store, map[string]engine.Source{"corp": src}, map[string]engine.Target{"app": tgt}, engine.Options{})
+	budget := r.budget()
+
+	r.dir.ResetCounters()
+	writes, data := r.bolt.Writes(), r.store.writes.Load()
+	sample := startHeapSampler()
+	b.StartTimer()
+	job, err := eng.Run(ctx, engine.Request{})
+	b.StopTimer()
+	peak := sample.stop()
+	if err != nil {
+		b.Fatalf("run: %v", err)
+	}
+	if job.Status != model.JobDone || job.Counts.Errors > 0 || job.Counts.Incomplete > 0 {
+		b.Fatalf("job %s: status %s, counts %+v, held %v, errors %v; want done without errors", job.ID, job.Status, job.Counts, job.Held, job.Errors)
+	}
+	st := tgt.Stats()
+	res := result{
+		job:          job,
+		sourceCalls:  r.dir.TotalRequests(),
+		budget:       budget,
+		targetWrites: st.Writes,
+		patches:      st.Requests[http.MethodPatch],
+		groupPatches: counter.groups.Load(),
+		storeWrites:  r.bolt.Writes() - writes,
+		dataWrites:   r.store.writes.Load() - data,
+		heap:         peak,
+	}
+	for _, n := range st.Requests {
+		res.targetReqs += n
+	}
+	if res.sourceCalls > budget {
+		b.Errorf("Directory API calls: got %d, want at most the paging budget %d", res.sourceCalls, budget)
+	}
+	return res
+}
+
+// budget is the fewest Directory API calls a full read of the rule can
+// take with the API's page caps: ceil(G/200) groups.list pages, one
+// members.list page per 200 members of each group read, and ceil(U/500)
+// users.list pages.
+func (r *rig) budget() int64 {
+	org := r.dir.Org()
+	n := ceilDiv(len(org.Groups), 200) + ceilDiv(len(org.Users), 500)
+	for _, g := range org.Groups {
+		if strings.EqualFold(g.Email, "all-staff@example.com") {
+			continue
+		}
+		n += max(1, ceilDiv(len(g.Members), 200))
+	}
+	return int64(n)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// dataStore counts the store calls that write sync data (snapshots,
+// ownership, rule state, held plans), which an unchanged resync must not
+// make. Job records and leases are the run's own log and are not counted
+// here; bolt's own Writes counts every committed transaction.
+type dataStore struct {
+	engine.Store
+	writes atomic.Int64
+}
+
+func (s *dataStore) PutSnapshot(ctx context.Context, v model.Snapshot) error {
+	s.writes.Add(1)
+	return s.Store.PutSnapshot(ctx, v)
+}
+
+func (s *dataStore) DeleteSnapshot(ctx context.Context, rule, id string) error {
+	s.writes.Add(1)
+	return s.Store.DeleteSnapshot(ctx, rule, id)
+}
+
+func (s *dataStore) PutOwned(ctx context.Context, o model.Owned) error {
+	s.writes.Add(1)
+	return s.Store.PutOwned(ctx, o)
+}
+
+func (s *dataStore) DeleteOwned(ctx context.Context, rule, kind, id string) error {
+	s.writes.Add(1)
+	return s.Store.DeleteOwned(ctx, rule, kind, id)
+}
+
+func (s *dataStore) PutRuleState(ctx context.Context, st model.RuleState) error {
+	s.writes.Add(1)
+	return s.Store.PutRuleState(ctx, st)
+}
+
+func (s *dataStore) PutHeld(ctx context.Context, h model.HeldPlan) error {
+	s.writes.Add(1)
+	return s.Store.PutHeld(ctx, h)
+}
+
+func (s *dataStore) ForgetRule(ctx context.Context, rule string) error {
+	s.writes.Add(1)
+	return s.Store.ForgetRule(ctx, rule)
+}
+
+// patchCounter counts the PATCH requests sent to groups, as they leave the
+// client: membership changes, which the design batches at most 100 a PATCH.
+type patchCounter struct {
+	base   http.RoundTripper
+	groups atomic.Int64
+}
+
+func (c *patchCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPatch && strings.Contains(req.URL.Path, "/Groups/") {
+		c.groups.Add(1)
+	}
+	return c.base.RoundTrip(req)
+}
