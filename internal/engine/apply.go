@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/target"
@@ -72,6 +73,12 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		c, err := a.run.tgt.CreateUser(ctx, u, target.CreateOptions{Active: active, Adopt: pol.AdoptExisting})
 		if err != nil {
 			if errors.Is(err, target.ErrConflict) {
+				if o, ok := a.awaitOwned(ctx, u.ID); ok {
+					a.mu.Lock()
+					a.users[u.ID] = o
+					a.mu.Unlock()
+					return
+				}
 				a.fail(u.ID, fmt.Sprintf("user %s: exists in the target and is not owned by groupsync (set policy.adopt_existing to adopt it)", u.Email))
 			} else {
 				a.fail(u.ID, fmt.Sprintf("create user %s: %v", u.Email, err))
@@ -100,6 +107,29 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		}
 		a.mu.Unlock()
 	})
+}
+
+// awaitOwned looks for an ownership record of a user that the target says
+// exists. In the cloud, group tasks of one rule run at once and two groups
+// may both plan to create a user they share: the one that loses the race
+// sees a conflict while the winner is between its create and its
+// ownership record, so the record is given a moment to appear.
+func (a *applier) awaitOwned(ctx context.Context, sourceID string) (model.Owned, bool) {
+	const attempts, pause = 20, 100 * time.Millisecond
+	for i := range attempts {
+		o, ok, err := a.e.store.Owned(ctx, a.run.rule.Name, model.KindUser, sourceID)
+		if err == nil && ok {
+			return o, true
+		}
+		if i == attempts-1 || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+	}
+	return model.Owned{}, false
 }
 
 func (a *applier) updateUsers(ctx context.Context, ups []model.UserUpdate) {

@@ -31,7 +31,7 @@ func (e *Engine) Approve(ctx context.Context, jobID string) (model.Job, error) {
 	if len(held) == 0 {
 		return model.Job{}, fmt.Errorf("job %s: %w", jobID, ErrNothingHeld)
 	}
-	e.users.forget()
+	e.fresh()
 	// Check every rule before applying any, so a refusal changes nothing.
 	runs := make([]*ruleRun, len(held))
 	for i, h := range held {

@@ -32,7 +32,7 @@ type Task struct {
 // checked here, where the whole scope is known. A job with no tasks is
 // finished before Dispatch returns.
 func (e *Engine) Dispatch(ctx context.Context, req Request) (model.Job, []Task, error) {
-	e.users.forget()
+	e.fresh()
 	rules, err := e.rules(req.Rule)
 	if err != nil {
 		return model.Job{}, nil, err
@@ -120,6 +120,7 @@ func (e *Engine) SyncGroup(ctx context.Context, t Task) (model.GroupResult, erro
 	if err != nil {
 		return e.recordTask(ctx, t, e.failResult(e.newResult(t.JobID, t.Rule, taskPlan(t)), err.Error()), nil)
 	}
+	e.freshFor(t.JobID)
 	key := t.Rule + ":" + t.Group.ID
 	holder := e.opts.Holder + "/" + t.JobID
 	ok, err := e.store.AcquireLease(ctx, key, holder, e.opts.LeaseTTL)

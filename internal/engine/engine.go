@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/groupsync/groupsync/internal/config"
@@ -48,6 +49,9 @@ type Engine struct {
 	opts    Options
 	log     *slog.Logger
 	users   *userCache
+
+	jobMu   sync.Mutex
+	lastJob string // the job whose reads the caches hold (fan-out tasks)
 }
 
 // New returns an engine. sources and targets are keyed by their names in

@@ -25,7 +25,7 @@ type Request struct {
 // Plan simulates a run: it reads the source and the store and returns each
 // rule's plan. It writes nothing anywhere.
 func (e *Engine) Plan(ctx context.Context, req Request) ([]model.Plan, error) {
-	e.users.forget()
+	e.fresh()
 	rules, err := e.rules(req.Rule)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) ([]model.Plan, error) {
 // Rule-level failures are recorded in the job; the error return is for
 // failures to record the job itself.
 func (e *Engine) Run(ctx context.Context, req Request) (model.Job, error) {
-	e.users.forget()
+	e.fresh()
 	rules, err := e.rules(req.Rule)
 	if err != nil {
 		return model.Job{}, err

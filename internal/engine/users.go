@@ -47,6 +47,10 @@ func (c *userCache) get(ctx context.Context, name string, src Source) (map[strin
 
 	ent.once.Do(func() {
 		list, err := src.ListUsers(ctx)
+		// err and fetched are read under c.mu by callers deciding
+		// whether the entry is still good, so write them under it too.
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		if err != nil {
 			ent.err = fmt.Errorf("source %s: list users: %w", name, err)
 			return
@@ -65,4 +69,32 @@ func (c *userCache) forget() {
 	c.mu.Lock()
 	c.entries = map[string]*userEntry{}
 	c.mu.Unlock()
+}
+
+// resetter is implemented by sources that cache reads within a run.
+type resetter interface {
+	Reset()
+}
+
+// fresh starts a new run's reads: cached users and source caches go.
+func (e *Engine) fresh() {
+	e.users.forget()
+	for _, src := range e.sources {
+		if r, ok := src.(resetter); ok {
+			r.Reset()
+		}
+	}
+}
+
+// freshFor resets the caches when a task belongs to a job this process has
+// not seen yet, so one warm instance never mixes two runs' reads while the
+// tasks of one run share them.
+func (e *Engine) freshFor(jobID string) {
+	e.jobMu.Lock()
+	defer e.jobMu.Unlock()
+	if e.lastJob == jobID {
+		return
+	}
+	e.lastJob = jobID
+	e.fresh()
 }
