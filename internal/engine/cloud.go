@@ -122,7 +122,9 @@ func (e *Engine) SyncGroup(ctx context.Context, t Task) (model.GroupResult, erro
 	}
 	e.freshFor(t.JobID)
 	key := t.Rule + ":" + t.Group.ID
-	holder := e.opts.Holder + "/" + t.JobID
+	// One holder per call, not per job: an instance may serve two
+	// deliveries of the same task at once, and only one may apply.
+	holder := e.opts.Holder + "/" + t.JobID + "/" + randomID(4)
 	ok, err := e.store.AcquireLease(ctx, key, holder, e.opts.LeaseTTL)
 	if err != nil {
 		return model.GroupResult{}, fmt.Errorf("lease %s: %w: %w", key, err, ErrRetry)
