@@ -60,7 +60,7 @@ func scenarios(b *testing.B, sz size, target func(testing.TB) scimServer) {
 			m.add(r.sync(b))
 			r.close()
 		}
-		m.report(b)
+		m.report(b, sz)
 	})
 
 	b.Run("UnchangedResync", func(b *testing.B) {
@@ -73,7 +73,7 @@ func scenarios(b *testing.B, sz size, target func(testing.TB) scimServer) {
 			}
 			m.add(res)
 		}
-		m.report(b)
+		m.report(b, sz)
 	})
 
 	b.Run("OnePercentChange", func(b *testing.B) {
@@ -89,7 +89,7 @@ func scenarios(b *testing.B, sz size, target func(testing.TB) scimServer) {
 			m.changes += changes
 			m.add(res)
 		}
-		m.report(b)
+		m.report(b, sz)
 	})
 }
 
@@ -119,10 +119,12 @@ func (m *totals) add(r result) {
 	m.heapPeak = max(m.heapPeak, r.heap.peak)
 }
 
-func (m *totals) report(b *testing.B) {
+func (m *totals) report(b *testing.B, sz size) {
 	if m.n == 0 {
 		return
 	}
+	b.ReportMetric(float64(sz.users), "users")
+	b.ReportMetric(float64(sz.groups), "groups")
 	per := func(v float64) float64 { return v / float64(m.n) }
 	b.ReportMetric(per(float64(m.sourceCalls)), "source-calls/op")
 	b.ReportMetric(per(float64(m.budget)), "source-budget/op")
