@@ -97,7 +97,9 @@ func TestServeSyncsAndShutsDown(t *testing.T) {
 	defer cancel()
 	stderr := &lockedBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", path, "serve", "--addr", "127.0.0.1:0"}, &bytes.Buffer{}, stderr) }()
+	go func() {
+		done <- run(ctx, []string{"--config", path, "serve", "--addr", "127.0.0.1:0"}, &bytes.Buffer{}, stderr)
+	}()
 
 	addrRe := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
 	var base string
