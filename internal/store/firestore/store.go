@@ -1,0 +1,218 @@
+// Package firestore is the cloud groupsync store: an engine.Store on Cloud
+// Firestore (native mode). Its layout:
+//
+//	rules/{rule}                              rule state
+//	rules/{rule}/groups/{groupID}             snapshot header
+//	rules/{rule}/groups/{groupID}/chunks/{n}  member IDs, chunkSize per doc
+//	rules/{rule}/owned/{kind}:{sourceID}      ownership record
+//	jobs/{job}                                job
+//	jobs/{job}/groups/{rule}:{groupID}        group result
+//	jobs/{job}/held/{rule}                    held plan
+//	leases/{key}                              holder and expiry
+//
+// Document IDs are the keys escaped by docID, since IDs cannot contain '/'.
+// Snapshot headers, chunks, ownership records and rule state use plain
+// fields so that other applications can read groups from the store; jobs,
+// results and held plans are JSON, spilled into a parts subcollection when
+// large. Jobs, results, held plans and leases carry an `expires` timestamp
+// for Firestore TTL policies.
+//
+// Every mutation is a transaction that reads first and writes nothing when
+// the stored value is already the same, so an unchanged group costs no
+// writes.
+package firestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/groupsync/groupsync/internal/engine"
+)
+
+var _ engine.Store = (*Store)(nil)
+
+// JobRetention is how long jobs, their results and held plans are kept: the
+// `expires` field that the TTL policy acts on is set this far after a job's
+// start.
+const JobRetention = 90 * 24 * time.Hour
+
+// Collection names.
+const (
+	colRules  = "rules"
+	colGroups = "groups"
+	colChunks = "chunks"
+	colOwned  = "owned"
+	colJobs   = "jobs"
+	colHeld   = "held"
+	colLeases = "leases"
+	colParts  = "parts"
+)
+
+// errUnchanged rolls back a transaction that found nothing to change, so it
+// commits nothing and does not count as a write.
+var errUnchanged = errors.New("unchanged")
+
+// hotAttempts bounds retries of transactions on documents that many
+// workers update at once (a job), where aborts under contention are normal.
+const hotAttempts = 30
+
+// Store is an engine.Store backed by Firestore. It is safe for concurrent
+// use.
+type Store struct {
+	c      *firestore.Client
+	writes atomic.Int64
+	// now is the lease clock; tests replace it.
+	now func() time.Time
+	// locks serialize this process's transactions on one hot document.
+	locks [64]sync.Mutex
+}
+
+// lock locks the stripe of key and returns its unlock.
+func (s *Store) lock(key string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	m := &s.locks[h.Sum32()%uint32(len(s.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+// New opens the store in a project's database ("" means "(default)"). The
+// client honours FIRESTORE_EMULATOR_HOST.
+func New(ctx context.Context, projectID, databaseID string, opts ...option.ClientOption) (*Store, error) {
+	if projectID == "" {
+		projectID = firestore.DetectProjectID
+	}
+	if databaseID == "" {
+		databaseID = firestore.DefaultDatabaseID
+	}
+	c, err := firestore.NewClientWithDatabase(ctx, projectID, databaseID, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("firestore store: %w", err)
+	}
+	return &Store{c: c, now: time.Now}, nil
+}
+
+// Open opens the store named by a config URL,
+// firestore://projects/P/databases/D.
+func Open(ctx context.Context, rawURL string, opts ...option.ClientOption) (*Store, error) {
+	project, db, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, project, db, opts...)
+}
+
+// ParseURL splits firestore://projects/P/databases/D into its project and
+// database IDs.
+func ParseURL(rawURL string) (projectID, databaseID string, err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", "", fmt.Errorf("firestore store URL %q: %w", rawURL, err)
+	}
+	parts := strings.Split(u.Host+u.Path, "/")
+	if u.Scheme != "firestore" || len(parts) != 4 || parts[0] != "projects" || parts[2] != "databases" || parts[1] == "" || parts[3] == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", "", fmt.Errorf("firestore store URL %q: want firestore://projects/PROJECT/databases/DATABASE", rawURL)
+	}
+	return parts[1], parts[3], nil
+}
+
+// Close closes the client.
+func (s *Store) Close() error {
+	return s.c.Close()
+}
+
+// Writes returns the number of committed transactions that wrote something
+// since New. Tests use it to prove that an unchanged group costs nothing.
+func (s *Store) Writes() int64 {
+	return s.writes.Load()
+}
+
+// update runs fn in a read-write transaction and counts the commit. fn
+// returns errUnchanged to commit nothing.
+func (s *Store) update(ctx context.Context, fn func(context.Context, *firestore.Transaction) error, opts ...firestore.TransactionOption) error {
+	err := s.c.RunTransaction(ctx, fn, opts...)
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.writes.Add(1)
+	return nil
+}
+
+// view runs fn in a read-only transaction, for consistent multi-document
+// reads.
+func (s *Store) view(ctx context.Context, fn func(context.Context, *firestore.Transaction) error) error {
+	return s.c.RunTransaction(ctx, fn, firestore.ReadOnly)
+}
+
+// get reads a document inside tx; nil with no error when it does not exist.
+func get(tx *firestore.Transaction, ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, error) {
+	snap, err := tx.Get(ref)
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func isNotFound(err error) bool {
+	return status.Code(err) == codes.NotFound
+}
+
+// docID escapes a key into a valid, readable document ID. Letters, digits
+// and "-._@+~" stay as they are and everything else becomes %XX, so '/'
+// never appears and ':' is free to join escaped parts. IDs that Firestore
+// reserves ("", ".", "..", "__x__") get their first byte escaped too.
+func docID(key string) string {
+	if key == "" {
+		return "%"
+	}
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._@+~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	id := b.String()
+	if id == "." || id == ".." || (len(id) >= 4 && strings.HasPrefix(id, "__") && strings.HasSuffix(id, "__")) {
+		id = fmt.Sprintf("%%%02X", id[0]) + id[1:]
+	}
+	return id
+}
+
+// pairID names a document by two keys.
+func pairID(a, b string) string {
+	return docID(a) + ":" + docID(b)
+}
+
+func required(what, v string) error {
+	if v == "" {
+		return fmt.Errorf("%s is empty", what)
+	}
+	return nil
+}
+
+// ts normalizes a time to what Firestore stores (UTC, microseconds), so
+// fingerprints of a value read back and of the value written agree.
+func ts(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}

@@ -1,0 +1,330 @@
+package firestore
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/groupsync/groupsync/internal/emulator"
+	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { emulator.Main(m) }
+
+// open returns a store on a fresh emulator project, reached through
+// explicit client options rather than FIRESTORE_EMULATOR_HOST so tests do
+// not depend on process environment.
+func open(t testing.TB) *Store {
+	t.Helper()
+	return openProject(t, emulator.ProjectID(t))
+}
+
+func openProject(t testing.TB, project string) *Store {
+	t.Helper()
+	host := emulator.Firestore(t)
+	s, err := New(context.Background(), project, "",
+		option.WithEndpoint(host),
+		option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+	)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) engine.Store { return open(t) })
+}
+
+// TestOpenEmulatorEnv opens the store the way the config does, with the
+// emulator named by FIRESTORE_EMULATOR_HOST.
+func TestOpenEmulatorEnv(t *testing.T) {
+	host := emulator.Firestore(t)
+	t.Setenv(emulator.FirestoreHostEnv, host)
+	ctx := t.Context()
+	project := emulator.ProjectID(t)
+	s, err := Open(ctx, "firestore://projects/"+project+"/databases/(default)")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	want := model.RuleState{Rule: "r", LastScope: 3}
+	if err := s.PutRuleState(ctx, want); err != nil {
+		t.Fatalf("PutRuleState: %v", err)
+	}
+	// A store reaching the emulator by explicit options sees the data, so
+	// Open used the emulator and the named project.
+	s2 := openProject(t, project)
+	defer s2.Close()
+	got, ok, err := s2.RuleState(ctx, "r")
+	if err != nil || !ok {
+		t.Fatalf("RuleState = ok %v, err %v; want true, nil", ok, err)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("RuleState mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		url, project, db string
+		wantErr          bool
+	}{
+		{"firestore://projects/p1/databases/(default)", "p1", "(default)", false},
+		{"firestore://projects/my-proj/databases/groupsync", "my-proj", "groupsync", false},
+		{"firestore://projects/p1", "", "", true},
+		{"firestore://projects//databases/d", "", "", true},
+		{"firestore://projects/p1/databases/d/extra", "", "", true},
+		{"bolt://projects/p1/databases/d", "", "", true},
+		{"firestore://projects/p1/databases/d?x=1", "", "", true},
+		{"firestore://p1/d", "", "", true},
+	}
+	for _, tt := range tests {
+		p, d, err := ParseURL(tt.url)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseURL(%q) err = %v, want error %v", tt.url, err, tt.wantErr)
+			continue
+		}
+		if p != tt.project || d != tt.db {
+			t.Errorf("ParseURL(%q) = %q, %q; want %q, %q", tt.url, p, d, tt.project, tt.db)
+		}
+	}
+}
+
+func TestDocID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"eng@example.com", "eng@example.com"},
+		{"Eng-Team_1@Example.com", "Eng-Team_1@Example.com"},
+		{"a/b", "a%2Fb"},
+		{"r1:g1", "r1%3Ag1"},
+		{"100%", "100%25"},
+		{".", "%2E"},
+		{"..", "%2E."},
+		{"__x__", "%5F_x__"},
+		{"__", "__"},
+		{"", "%"},
+		{"é", "%C3%A9"},
+	}
+	for _, tt := range tests {
+		if got := docID(tt.in); got != tt.want {
+			t.Errorf("docID(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// Keys that differ must never share a document, joined or not.
+	seen := map[string]string{}
+	for _, pair := range [][2]string{{"a:b", "c"}, {"a", "b:c"}, {"a", "b%3Ac"}, {"a%3Ab", "c"}, {"", "x"}, {"%", "x"}} {
+		id := pairID(pair[0], pair[1])
+		if prev, ok := seen[id]; ok {
+			t.Errorf("pairID(%q, %q) = %q, same as %s", pair[0], pair[1], id, prev)
+		}
+		seen[id] = fmt.Sprint(pair)
+	}
+}
+
+// TestAwkwardKeys stores records whose keys contain characters that are
+// invalid or special in document IDs.
+func TestAwkwardKeys(t *testing.T) {
+	s := open(t)
+	defer s.Close()
+	ctx := t.Context()
+	for _, key := range []string{"a/b", "..", "__name__", "x:y", "100%", "sp ace", "ü"} {
+		sn := model.Snapshot{Rule: key, GroupID: key, Email: key, MemberIDs: []string{"u1"}, Hash: "h"}
+		if err := s.PutSnapshot(ctx, sn); err != nil {
+			t.Errorf("PutSnapshot(%q): %v", key, err)
+			continue
+		}
+		got, ok, err := s.Snapshot(ctx, key, key)
+		if err != nil || !ok {
+			t.Errorf("Snapshot(%q) = ok %v, err %v; want true, nil", key, ok, err)
+			continue
+		}
+		if diff := cmp.Diff(sn, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Snapshot(%q) mismatch (-want +got):\n%s", key, diff)
+		}
+		if ok, err := s.AcquireLease(ctx, key+":"+key, "h", time.Hour); err != nil || !ok {
+			t.Errorf("AcquireLease(%q) = %v, %v; want true, nil", key, ok, err)
+		}
+	}
+}
+
+// TestWrites checks that Writes counts only transactions that changed
+// data, which is what lets the engine prove an unchanged group is free.
+func TestWrites(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	defer s.Close()
+	snap := model.Snapshot{Rule: "r", GroupID: "g", MemberIDs: []string{"u1", "u2"}, Hash: "h1", Updated: time.Now()}
+	own := model.Owned{Rule: "r", Kind: model.KindUser, SourceID: "u1", TargetID: "t1", Updated: time.Now()}
+	job := model.Job{ID: "j", Status: model.JobRunning, Started: time.Now()}
+	res := model.GroupResult{JobID: "j", Rule: "r", GroupID: "g", Counts: model.Counts{Groups: 1}}
+
+	steps := []struct {
+		name string
+		do   func() error
+		want int64 // writes added
+	}{
+		{"PutSnapshot new", func() error { return s.PutSnapshot(ctx, snap) }, 1},
+		{"PutSnapshot same", func() error { return s.PutSnapshot(ctx, snap) }, 0},
+		{"Snapshot", func() error { _, _, err := s.Snapshot(ctx, "r", "g"); return err }, 0},
+		{"Snapshots", func() error { _, err := s.Snapshots(ctx, "r"); return err }, 0},
+		{"PutSnapshot changed", func() error {
+			c := snap
+			c.Hash = "h2"
+			return s.PutSnapshot(ctx, c)
+		}, 1},
+		{"DeleteSnapshot absent", func() error { return s.DeleteSnapshot(ctx, "r", "nope") }, 0},
+		{"PutOwned", func() error { return s.PutOwned(ctx, own) }, 1},
+		{"PutOwned same", func() error { return s.PutOwned(ctx, own) }, 0},
+		{"DeleteOwned absent", func() error { return s.DeleteOwned(ctx, "r", model.KindGroup, "u1") }, 0},
+		{"PutRuleState", func() error { return s.PutRuleState(ctx, model.RuleState{Rule: "r", LastScope: 1}) }, 1},
+		{"PutRuleState same", func() error { return s.PutRuleState(ctx, model.RuleState{Rule: "r", LastScope: 1}) }, 0},
+		{"ForgetRule absent", func() error { return s.ForgetRule(ctx, "nope") }, 0},
+		{"CreateJob", func() error { return s.CreateJob(ctx, job) }, 1},
+		{"UpdateJob no-op", func() error {
+			_, err := s.UpdateJob(ctx, "j", func(*model.Job) error { return nil })
+			return err
+		}, 0},
+		{"RecordGroupResult", func() error { _, _, err := s.RecordGroupResult(ctx, res); return err }, 1},
+		{"RecordGroupResult again", func() error { _, _, err := s.RecordGroupResult(ctx, res); return err }, 0},
+		{"AcquireLease", func() error { _, err := s.AcquireLease(ctx, "k", "a", time.Hour); return err }, 1},
+		{"AcquireLease lost", func() error { _, err := s.AcquireLease(ctx, "k", "b", time.Hour); return err }, 0},
+		{"ReleaseLease not holder", func() error { return s.ReleaseLease(ctx, "k", "b") }, 0},
+		{"ReleaseLease", func() error { return s.ReleaseLease(ctx, "k", "a") }, 1},
+		{"DeleteHeld absent", func() error { return s.DeleteHeld(ctx, "j", "r") }, 0},
+		{"ForgetRule", func() error { return s.ForgetRule(ctx, "r") }, 1},
+	}
+	for _, st := range steps {
+		before := s.Writes()
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := s.Writes() - before; got != st.want {
+			t.Errorf("%s: %d writes, want %d", st.name, got, st.want)
+		}
+	}
+}
+
+// TestLeaseClock drives expiry with an injected clock: a lease is held up
+// to its expiry and free from then on.
+func TestLeaseClock(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	defer s.Close()
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	s.now = func() time.Time { return now }
+
+	if ok, err := s.AcquireLease(ctx, "k", "a", time.Minute); err != nil || !ok {
+		t.Fatalf("AcquireLease(a) = %v, %v; want true", ok, err)
+	}
+	tests := []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, false},
+		{time.Minute - time.Microsecond, false},
+		{time.Minute, true},
+	}
+	for _, tt := range tests {
+		now = start.Add(tt.at)
+		ok, err := s.AcquireLease(ctx, "k", "b", time.Minute)
+		if err != nil {
+			t.Fatalf("AcquireLease(b) at +%v: %v", tt.at, err)
+		}
+		if ok != tt.want {
+			t.Errorf("AcquireLease(b) at +%v = %v, want %v", tt.at, ok, tt.want)
+		}
+	}
+}
+
+// TestLargeRecords stores a held plan and a group result too big for one
+// document, so they must spill into parts and shrink back.
+func TestLargeRecords(t *testing.T) {
+	ctx := t.Context()
+	s := open(t)
+	defer s.Close()
+	var users []model.User
+	var ids []string
+	for i := range 30000 {
+		id := fmt.Sprintf("1%020d", i*7919)
+		ids = append(ids, id)
+		// Hashes for names, so gzip cannot squeeze the plan into one part.
+		users = append(users, model.User{ID: id, Email: fmt.Sprintf("user%d@example.com", i), GivenName: model.HashStrings(id), FamilyName: model.HashStrings(id, "f")})
+	}
+	big := model.HeldPlan{JobID: "j", Rule: "r", Plan: model.Plan{Rule: "r", CreateUsers: users}, Reasons: []string{"max_deletes"}, Created: time.Now()}
+	if err := s.PutHeld(ctx, big); err != nil {
+		t.Fatalf("PutHeld: %v", err)
+	}
+	if n := s.countParts(t, s.heldRef("j", "r")); n < 2 {
+		t.Fatalf("big held plan has %d parts, want it spilled into at least 2 (test too small?)", n)
+	}
+	got, err := s.Held(ctx, "j")
+	if err != nil {
+		t.Fatalf("Held: %v", err)
+	}
+	if diff := cmp.Diff([]model.HeldPlan{big}, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Held mismatch (-want +got):\n%s", diff)
+	}
+
+	small := big
+	small.Plan.CreateUsers = users[:2]
+	if err := s.PutHeld(ctx, small); err != nil {
+		t.Fatalf("PutHeld (small): %v", err)
+	}
+	if n := s.countParts(t, s.heldRef("j", "r")); n != 0 {
+		t.Errorf("after shrinking, %d part documents remain, want 0", n)
+	}
+	got, err = s.Held(ctx, "j")
+	if err != nil {
+		t.Fatalf("Held: %v", err)
+	}
+	if diff := cmp.Diff([]model.HeldPlan{small}, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Held after shrink mismatch (-want +got):\n%s", diff)
+	}
+	if err := s.PutHeld(ctx, big); err != nil {
+		t.Fatalf("PutHeld: %v", err)
+	}
+	if err := s.DeleteHeld(ctx, "j", "r"); err != nil {
+		t.Fatalf("DeleteHeld: %v", err)
+	}
+	if n := s.countParts(t, s.heldRef("j", "r")); n != 0 {
+		t.Errorf("after DeleteHeld, %d part documents remain, want 0", n)
+	}
+
+	if err := s.CreateJob(ctx, model.Job{ID: "j", Status: model.JobRunning, Started: time.Now()}); err != nil {
+		t.Fatalf("CreateJob: %v", err)
+	}
+	r := model.GroupResult{JobID: "j", Rule: "r", GroupID: "g", Email: "g@example.com", Status: model.GroupApplied,
+		Plan: model.GroupPlan{GroupID: "g", Add: ids}, Counts: model.Counts{Groups: 1, MembersAdded: len(ids)}}
+	if _, _, err := s.RecordGroupResult(ctx, r); err != nil {
+		t.Fatalf("RecordGroupResult: %v", err)
+	}
+	results, err := s.GroupResults(ctx, "j")
+	if err != nil {
+		t.Fatalf("GroupResults: %v", err)
+	}
+	if diff := cmp.Diff([]model.GroupResult{r}, results, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("GroupResults mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// countParts counts the part documents under ref, whatever ref says.
+func (s *Store) countParts(t *testing.T, ref *firestore.DocumentRef) int {
+	t.Helper()
+	docs, err := ref.Collection(colParts).Documents(t.Context()).GetAll()
+	if err != nil {
+		t.Fatalf("listing parts of %s: %v", ref.Path, err)
+	}
+	return len(docs)
+}
