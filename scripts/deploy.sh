@@ -70,7 +70,10 @@ step "dead-letter policies on the Eventarc subscriptions"
 agent=$(out pubsub_service_agent)
 while read -r trigger topic attempts; do
   [[ -n $trigger ]] || continue
-  sub=$(gcloud eventarc triggers describe "$trigger" --format='value(transport.pubsub.subscription)')
+  # projects/P/locations/L/triggers/T
+  IFS=/ read -r _ tproject _ tlocation _ tname <<<"$trigger"
+  sub=$(gcloud eventarc triggers describe "$tname" --project="$tproject" --location="$tlocation" \
+    --format='value(transport.pubsub.subscription)')
   if [[ -z $sub ]]; then
     echo "deploy: $trigger has no Pub/Sub subscription yet; re-run this script" >&2
     exit 1
@@ -117,10 +120,10 @@ for s in $(t output -json target_secrets | tr -d '{}"' | tr ',' '\n' | cut -d: -
 done
 cat <<MSG
 
-3. Try it: call the Sync function (paths: README, HTTP API) as one of the
-   invoker_principals, with an ID token for audience $audience, e.g. by
-   impersonating a service account:
-     curl -X POST -H "Authorization: Bearer \$(gcloud auth print-identity-token \\
+3. Try it: list recent jobs through the Sync function (the README describes
+   its API) as one of the invoker_principals, with an ID token for audience
+   $audience, e.g. by impersonating a service account:
+     curl -H "Authorization: Bearer \$(gcloud auth print-identity-token \\
        --impersonate-service-account=SA_EMAIL --audiences=$audience --include-email)" \\
        $sync_url
 MSG
