@@ -193,6 +193,10 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 	}
 	jref := s.jobRef(r.JobID)
 	rref := s.resultRef(r.JobID, r.Rule, r.GroupID)
+	// Other processes only contend through Firestore; this one's workers
+	// queue here rather than abort each other's increments.
+	unlock := s.lock(jref.Path)
+	defer unlock()
 	jdoc, err := jref.Get(ctx)
 	if isNotFound(err) {
 		return model.Job{}, false, wrap(engine.ErrNotFound)

@@ -3,6 +3,8 @@ package firestore
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -327,4 +329,47 @@ func (s *Store) countParts(t *testing.T, ref *firestore.DocumentRef) int {
 		t.Fatalf("listing parts of %s: %v", ref.Path, err)
 	}
 	return len(docs)
+}
+
+// TestRecordGroupResultAcrossClients delivers every result twice through
+// different clients, as two function instances would: the in-process lock
+// cannot help, so only the transaction keeps the counts exact.
+func TestRecordGroupResultAcrossClients(t *testing.T) {
+	ctx := t.Context()
+	project := emulator.ProjectID(t)
+	stores := make([]*Store, 4)
+	for i := range stores {
+		stores[i] = openProject(t, project)
+		defer stores[i].Close()
+	}
+	if err := stores[0].CreateJob(ctx, model.Job{ID: "j", Status: model.JobRunning, Total: 12}); err != nil {
+		t.Fatalf("CreateJob: %v", err)
+	}
+	const groups = 12
+	var wg sync.WaitGroup
+	var firsts atomic.Int64
+	for i := range 2 * groups {
+		wg.Go(func() {
+			g := fmt.Sprintf("g%d", i%groups)
+			r := model.GroupResult{JobID: "j", Rule: "r", GroupID: g, Counts: model.Counts{Groups: 1, MembersAdded: 2}}
+			_, first, err := stores[i%len(stores)].RecordGroupResult(ctx, r)
+			if err != nil {
+				t.Errorf("RecordGroupResult(%s): %v", g, err)
+			}
+			if first {
+				firsts.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got := firsts.Load(); got != groups {
+		t.Errorf("first = true %d times, want %d", got, groups)
+	}
+	j, err := stores[1].Job(ctx, "j")
+	if err != nil {
+		t.Fatalf("Job: %v", err)
+	}
+	if j.Done != groups || j.Counts.Groups != groups || j.Counts.MembersAdded != 2*groups {
+		t.Errorf("job Done %d, Counts.Groups %d, Counts.MembersAdded %d; want %d, %d, %d", j.Done, j.Counts.Groups, j.Counts.MembersAdded, groups, groups, 2*groups)
+	}
 }
