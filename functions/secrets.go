@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"sync"
 
-	secretmanager "cloud.google.com/go/secretmanager/apiv1"
-	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"github.com/groupsync/groupsync/internal/secrets/secretmanager"
 )
 
 // lazySecrets is a config.SecretManager that connects on first use, so
 // that a config without secret:// references never needs the client (or
-// credentials for it).
+// credentials for it). A failed connection is retried on the next use.
 type lazySecrets struct {
 	mu sync.Mutex
 	c  *secretmanager.Client
@@ -20,7 +19,7 @@ type lazySecrets struct {
 func (s *lazySecrets) AccessSecret(ctx context.Context, name string) ([]byte, error) {
 	s.mu.Lock()
 	if s.c == nil {
-		c, err := secretmanager.NewClient(ctx)
+		c, err := secretmanager.New(ctx)
 		if err != nil {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("secret manager: %w", err)
@@ -29,11 +28,7 @@ func (s *lazySecrets) AccessSecret(ctx context.Context, name string) ([]byte, er
 	}
 	c := s.c
 	s.mu.Unlock()
-	resp, err := c.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: name})
-	if err != nil {
-		return nil, err
-	}
-	return resp.GetPayload().GetData(), nil
+	return c.AccessSecret(ctx, name)
 }
 
 func (s *lazySecrets) close() {

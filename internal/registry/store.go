@@ -7,11 +7,11 @@ import (
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/store/bolt"
+	"github.com/groupsync/groupsync/internal/store/firestore"
 )
 
-// OpenStore opens the store the config names. Firestore stores are opened
-// by the cloud runtime, which links the Firestore client; the CLI sets
-// OpenFirestore when it supports them too.
+// OpenStore opens the store the config names: a bbolt file or Firestore
+// (whose client honours FIRESTORE_EMULATOR_HOST).
 func OpenStore(ctx context.Context, f *config.File) (engine.Store, error) {
 	ref, err := config.ParseStore(f.Store)
 	if err != nil {
@@ -25,13 +25,11 @@ func OpenStore(ctx context.Context, f *config.File) (engine.Store, error) {
 		}
 		return s, nil
 	case config.StoreFirestore:
-		if OpenFirestore == nil {
-			return nil, fmt.Errorf("%s: store: firestore is not available in this build", f.Path)
+		s, err := firestore.New(ctx, ref.Project, ref.Database)
+		if err != nil {
+			return nil, err
 		}
-		return OpenFirestore(ctx, ref.Project, ref.Database)
+		return s, nil
 	}
 	return nil, fmt.Errorf("%s: store: unsupported kind %q", f.Path, ref.Kind)
 }
-
-// OpenFirestore opens a Firestore store; set by packages that link it.
-var OpenFirestore func(ctx context.Context, project, database string) (engine.Store, error)
