@@ -19,6 +19,10 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // RequireEnv names the variable that makes a missing emulator fail tests
@@ -82,6 +86,17 @@ func (s *shared) get(t testing.TB, env string, start func() (*process, error)) s
 		t.Fatal(s.err)
 	}
 	return s.host
+}
+
+// ClientOptions reach an emulator at host through a Google Cloud client
+// (Firestore, Pub/Sub) without credentials and without changing the
+// process environment.
+func ClientOptions(host string) []option.ClientOption {
+	return []option.ClientOption{
+		option.WithEndpoint(host),
+		option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+	}
 }
 
 // Main runs the tests, stops the emulators they started and exits. Use it as

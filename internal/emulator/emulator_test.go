@@ -100,3 +100,26 @@ func TestPubSubPublishReceive(t *testing.T) {
 		t.Errorf("received %q, want %q", got, want)
 	}
 }
+
+// TestPubSubClientOptions reaches the emulator without PUBSUB_EMULATOR_HOST.
+func TestPubSubClientOptions(t *testing.T) {
+	host := emulator.PubSub(t)
+	ctx := t.Context()
+	project := emulator.ProjectID(t)
+	c, err := pubsub.NewClient(ctx, project, emulator.ClientOptions(host)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	topic := "projects/" + project + "/topics/changes"
+	if _, err := c.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topic}); err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	got, err := c.TopicAdminClient.GetTopic(ctx, &pubsubpb.GetTopicRequest{Topic: topic})
+	if err != nil {
+		t.Fatalf("GetTopic: %v", err)
+	}
+	if got.GetName() != topic {
+		t.Errorf("GetTopic name = %q, want %q", got.GetName(), topic)
+	}
+}

@@ -73,7 +73,13 @@ func setRecord(tx *firestore.Transaction, ref *firestore.DocumentRef, fields map
 		return err
 	}
 	for n, p := range parts {
-		if err := tx.Set(partRef(ref, n), map[string]any{"data": p}); err != nil {
+		part := map[string]any{"data": p}
+		// Parts expire with their record: TTL deletes documents, not
+		// subcollections.
+		if exp, ok := fields["expires"]; ok {
+			part["expires"] = exp
+		}
+		if err := tx.Set(partRef(ref, n), part); err != nil {
 			return err
 		}
 	}

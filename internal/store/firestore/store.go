@@ -14,8 +14,13 @@
 // Snapshot headers, chunks, ownership records and rule state use plain
 // fields so that other applications can read groups from the store; jobs,
 // results and held plans are JSON, spilled into a parts subcollection when
-// large. Jobs, results, held plans and leases carry an `expires` timestamp
-// for Firestore TTL policies.
+// large.
+//
+// Jobs, results, held plans, their parts and leases carry an `expires`
+// timestamp: deployments set TTL policies on the collection groups jobs,
+// groups (snapshot headers have no expires, so only results go), held,
+// parts and leases. Single-field index exemptions for chunks.ids,
+// json and parts.data save write cost; no composite index is needed.
 //
 // Every mutation is a transaction that reads first and writes nothing when
 // the stored value is already the same, so an unchanged group costs no

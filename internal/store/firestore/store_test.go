@@ -11,9 +11,6 @@ import (
 	"cloud.google.com/go/firestore"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/groupsync/groupsync/internal/emulator"
 	"github.com/groupsync/groupsync/internal/engine"
@@ -34,11 +31,7 @@ func open(t testing.TB) *Store {
 func openProject(t testing.TB, project string) *Store {
 	t.Helper()
 	host := emulator.Firestore(t)
-	s, err := New(context.Background(), project, "",
-		option.WithEndpoint(host),
-		option.WithoutAuthentication(),
-		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
-	)
+	s, err := New(context.Background(), project, "", emulator.ClientOptions(host)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
