@@ -28,7 +28,7 @@ func (s *Store) expires(started time.Time) time.Time {
 	if started.IsZero() {
 		started = s.now()
 	}
-	return started.Add(JobRetention)
+	return started.Add(s.retention)
 }
 
 func (s *Store) jobFields(j model.Job) (map[string]any, error) {

@@ -33,6 +33,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,10 +50,15 @@ import (
 
 var _ engine.Store = (*Store)(nil)
 
-// JobRetention is how long jobs, their results and held plans are kept: the
+// DefaultJobRetention is how long jobs, their results and held plans are
+// kept unless GROUPSYNC_JOB_TTL_DAYS or SetJobRetention says otherwise: the
 // `expires` field that the TTL policy acts on is set this far after a job's
 // start.
-const JobRetention = 90 * 24 * time.Hour
+const DefaultJobRetention = 90 * 24 * time.Hour
+
+// JobTTLEnv is the variable Terraform sets on the functions to the number
+// of days jobs are kept.
+const JobTTLEnv = "GROUPSYNC_JOB_TTL_DAYS"
 
 // Collection names.
 const (
@@ -80,6 +87,8 @@ type Store struct {
 	writes atomic.Int64
 	// now is the lease clock; tests replace it.
 	now func() time.Time
+	// retention is how far after its start a job expires.
+	retention time.Duration
 	// locks serialize this process's transactions on one hot document.
 	locks [64]sync.Mutex
 }
@@ -94,7 +103,8 @@ func (s *Store) lock(key string) func() {
 }
 
 // New opens the store in a project's database ("" means "(default)"). The
-// client honours FIRESTORE_EMULATOR_HOST.
+// client honours FIRESTORE_EMULATOR_HOST, and job retention is read from
+// GROUPSYNC_JOB_TTL_DAYS (whole days) when set.
 func New(ctx context.Context, projectID, databaseID string, opts ...option.ClientOption) (*Store, error) {
 	if projectID == "" {
 		projectID = firestore.DetectProjectID
@@ -106,7 +116,22 @@ func New(ctx context.Context, projectID, databaseID string, opts ...option.Clien
 	if err != nil {
 		return nil, fmt.Errorf("firestore store: %w", err)
 	}
-	return &Store{c: c, now: time.Now}, nil
+	s := &Store{c: c, now: time.Now, retention: DefaultJobRetention}
+	if v := os.Getenv(JobTTLEnv); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 {
+			c.Close()
+			return nil, fmt.Errorf("firestore store: %s=%q: want a whole number of days, at least 1", JobTTLEnv, v)
+		}
+		s.retention = time.Duration(days) * 24 * time.Hour
+	}
+	return s, nil
+}
+
+// SetJobRetention sets how long jobs created or updated from now on are
+// kept before the TTL policy may delete them. Call it before use.
+func (s *Store) SetJobRetention(d time.Duration) {
+	s.retention = d
 }
 
 // Open opens the store named by a config URL,

@@ -366,3 +366,43 @@ func TestRecordGroupResultAcrossClients(t *testing.T) {
 		t.Errorf("job Done %d, Counts.Groups %d, Counts.MembersAdded %d; want %d, %d, %d", j.Done, j.Counts.Groups, j.Counts.MembersAdded, groups, groups, 2*groups)
 	}
 }
+
+// TestJobExpiry checks the field the TTL policy reads: jobs, results and
+// held plans expire the configured retention after the job started.
+func TestJobExpiry(t *testing.T) {
+	t.Setenv(JobTTLEnv, "7")
+	s := open(t)
+	defer s.Close()
+	ctx := t.Context()
+	started := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	want := started.Add(7 * 24 * time.Hour)
+	if err := s.CreateJob(ctx, model.Job{ID: "j", Status: model.JobRunning, Started: started}); err != nil {
+		t.Fatalf("CreateJob: %v", err)
+	}
+	if _, _, err := s.RecordGroupResult(ctx, model.GroupResult{JobID: "j", Rule: "r", GroupID: "g"}); err != nil {
+		t.Fatalf("RecordGroupResult: %v", err)
+	}
+	if err := s.PutHeld(ctx, model.HeldPlan{JobID: "j", Rule: "r", Created: started}); err != nil {
+		t.Fatalf("PutHeld: %v", err)
+	}
+	for _, ref := range []*firestore.DocumentRef{s.jobRef("j"), s.resultRef("j", "r", "g"), s.heldRef("j", "r")} {
+		doc, err := ref.Get(ctx)
+		if err != nil {
+			t.Fatalf("Get %s: %v", ref.Path, err)
+		}
+		got, err := doc.DataAt("expires")
+		if err != nil {
+			t.Errorf("%s has no expires: %v", ref.Path, err)
+			continue
+		}
+		if gt, ok := got.(time.Time); !ok || !gt.Equal(want) {
+			t.Errorf("%s expires = %v, want %v", ref.Path, got, want)
+		}
+	}
+
+	t.Setenv(JobTTLEnv, "soon")
+	if s2, err := New(ctx, emulator.ProjectID(t), "", emulator.ClientOptions(emulator.Firestore(t))...); err == nil {
+		s2.Close()
+		t.Errorf("New with %s=soon succeeded, want an error", JobTTLEnv)
+	}
+}
