@@ -18,6 +18,7 @@ out=${BENCH_OUT:-docs/benchmarks.md}
 filter=${BENCH_FILTER:-.}
 go=${GO:-go}
 
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
 
@@ -160,7 +161,11 @@ make bench            # = bash scripts/bench.sh (GOFLAGS=-p=1 on a busy machine)
 \`\`\`
 
 Machine: $(nproc) CPUs ($cpu), $($go version | sed 's/^go version //'), $(uname -sr).
-Run on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit.
+Run on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit; load average
+before the run: $load. The org is generated from a fixed seed, so the counts
+are the same on every run, but for a few SCIM GETs in initial syncs (the SCIM
+client's first concurrent requests may each read /ServiceProviderConfig);
+wall times move with the machine's load.
 
 ## End-to-end syncs
 
