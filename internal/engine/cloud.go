@@ -229,7 +229,7 @@ func (e *Engine) recordTask(ctx context.Context, t Task, res model.GroupResult, 
 	return res, nil
 }
 
-// Finish ends a fanned-out job: after a complete, clean, applied run it
+// Finish ends a fanned-out job once every group has a result: after a complete, clean, applied run it
 // deprovisions users who are in no group of the rule any more and empties
 // groups that left the scope, then derives the job's status. It is
 // idempotent: a finished job is returned as it is.
@@ -238,8 +238,23 @@ func (e *Engine) Finish(ctx context.Context, jobID string) (model.Job, error) {
 	if err != nil {
 		return j, fmt.Errorf("job %s: %w", jobID, err)
 	}
-	if j.Status != model.JobRunning {
+	if j.Status != model.JobRunning || j.Done < j.Total {
+		// Finishing early would take unfinished groups for groups that
+		// left the scope.
 		return j, nil
+	}
+	// Two workers can both see the last result land; one finishes.
+	key, holder := "finish:"+jobID, e.opts.Holder+"/"+randomID(4)
+	ok, err := e.store.AcquireLease(ctx, key, holder, e.opts.LeaseTTL)
+	if err != nil {
+		return j, fmt.Errorf("job %s: finish lease: %w", jobID, err)
+	}
+	if !ok {
+		return j, nil
+	}
+	defer e.store.ReleaseLease(context.WithoutCancel(ctx), key, holder)
+	if j, err = e.store.Job(ctx, jobID); err != nil || j.Status != model.JobRunning || j.Done < j.Total {
+		return j, err
 	}
 	if !j.DryRun && j.Group == "" && len(j.Held) == 0 {
 		results, err := e.store.GroupResults(ctx, jobID)

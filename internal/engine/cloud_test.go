@@ -80,3 +80,39 @@ func TestFanOutDeprovisionsAtFinish(t *testing.T) {
 		t.Errorf("counts: got %d disabled, %d removed, want 1 and 1", job.Counts.UsersDisabled, job.Counts.MembersRemove)
 	}
 }
+
+func TestConcurrentFinishDeprovisionsOnce(t *testing.T) {
+	f := newFixture(t, "100%")
+	f.fanOut(t, engine.Request{})
+	f.src.setMembers("Gc", "c00", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08")
+	ctx := context.Background()
+	job, tasks, err := f.eng.Dispatch(ctx, engine.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, task := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.eng.SyncGroup(ctx, task); err != nil {
+				t.Errorf("SyncGroup: %v", err)
+			}
+		}()
+	}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.eng.Finish(ctx, job.ID)
+		}()
+	}
+	wg.Wait()
+	got, err := f.eng.Finish(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != model.JobDone || got.Counts.UsersDisabled != 1 {
+		t.Errorf("job: got %s with %d disabled, want done with 1", got.Status, got.Counts.UsersDisabled)
+	}
+}
