@@ -33,36 +33,9 @@ func (t *Target) CreateGroup(ctx context.Context, g model.GroupInfo, opts target
 	if dn == "" {
 		return target.Created{}, fmt.Errorf("scim: group %s has no email or name", g.ID)
 	}
-	existing, err := t.lookupGroup(ctx, g.ID, dn)
-	if err != nil {
-		return target.Created{}, fmt.Errorf("scim: look up group %s: %w", dn, err)
-	}
-	if existing != "" {
-		return adopt("group", dn, existing, opts)
-	}
 	body := group{Schemas: []string{schemaGroup}, DisplayName: dn, ExternalID: g.ID}
-	resp, err := t.do(ctx, request{method: http.MethodPost, path: "/Groups", body: body})
-	if statusOf(err) == http.StatusConflict {
-		existing, lerr := t.lookupGroup(ctx, g.ID, dn)
-		switch {
-		case lerr != nil:
-			return target.Created{}, fmt.Errorf("scim: create group %s: %w; look up after conflict: %w", dn, err, lerr)
-		case existing == "":
-			return target.Created{}, fmt.Errorf("scim: create group %s: the server reports it exists but no group matches its displayName or externalId: %w: %w", dn, target.ErrConflict, err)
-		}
-		return adopt("group", dn, existing, opts)
-	}
-	if err != nil {
-		return target.Created{}, fmt.Errorf("scim: create group %s: %w", dn, err)
-	}
-	var got group
-	if err := decode(resp, &got); err != nil {
-		return target.Created{}, err
-	}
-	if got.ID == "" {
-		return target.Created{}, fmt.Errorf("scim: create group %s: response has no id", dn)
-	}
-	return target.Created{ID: got.ID}, nil
+	lookup := func(ctx context.Context) (string, error) { return t.lookupGroup(ctx, g.ID, dn) }
+	return t.create(ctx, "group", dn, "/Groups", body, lookup, opts)
 }
 
 func (t *Target) lookupGroup(ctx context.Context, sourceID, displayName string) (string, error) {

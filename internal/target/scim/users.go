@@ -66,37 +66,8 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 		return target.Created{}, err
 	}
 	email := strings.TrimSpace(u.Email)
-	existing, err := t.lookupUser(ctx, u)
-	if err != nil {
-		return target.Created{}, fmt.Errorf("scim: look up user %s: %w", email, err)
-	}
-	if existing != "" {
-		return adopt("user", email, existing, opts)
-	}
-	resp, err := t.do(ctx, request{method: http.MethodPost, path: "/Users", body: userPayload(u, opts.Active)})
-	if statusOf(err) == http.StatusConflict {
-		// Never retry a create blindly: the user exists, maybe hidden from
-		// the filter (case, eventual consistency). Find it or give up.
-		existing, lerr := t.lookupUser(ctx, u)
-		switch {
-		case lerr != nil:
-			return target.Created{}, fmt.Errorf("scim: create user %s: %w; look up after conflict: %w", email, err, lerr)
-		case existing == "":
-			return target.Created{}, fmt.Errorf("scim: create user %s: the server reports it exists but no user matches its userName or externalId: %w: %w", email, target.ErrConflict, err)
-		}
-		return adopt("user", email, existing, opts)
-	}
-	if err != nil {
-		return target.Created{}, fmt.Errorf("scim: create user %s: %w", email, err)
-	}
-	var got user
-	if err := decode(resp, &got); err != nil {
-		return target.Created{}, err
-	}
-	if got.ID == "" {
-		return target.Created{}, fmt.Errorf("scim: create user %s: response has no id", email)
-	}
-	return target.Created{ID: got.ID}, nil
+	lookup := func(ctx context.Context) (string, error) { return t.lookupUser(ctx, u) }
+	return t.create(ctx, "user", email, "/Users", userPayload(u, opts.Active), lookup, opts)
 }
 
 func adopt(kind, key, id string, opts target.CreateOptions) (target.Created, error) {
@@ -104,6 +75,44 @@ func adopt(kind, key, id string, opts target.CreateOptions) (target.Created, err
 		return target.Created{}, fmt.Errorf("scim: %s %s exists as %s: %w", kind, key, id, target.ErrConflict)
 	}
 	return target.Created{ID: id, Adopted: true}, nil
+}
+
+// create looks an object up before creating it, adopts or refuses what it
+// finds, and resolves a 409 from the create by looking it up again: never
+// by retrying the create blindly, as the object exists, maybe hidden from
+// the filter (case, eventual consistency).
+func (t *Target) create(ctx context.Context, kind, key, path string, body any, lookup func(context.Context) (string, error), opts target.CreateOptions) (target.Created, error) {
+	existing, err := lookup(ctx)
+	if err != nil {
+		return target.Created{}, fmt.Errorf("scim: look up %s %s: %w", kind, key, err)
+	}
+	if existing != "" {
+		return adopt(kind, key, existing, opts)
+	}
+	resp, err := t.do(ctx, request{method: http.MethodPost, path: path, body: body})
+	if statusOf(err) == http.StatusConflict {
+		existing, lerr := lookup(ctx)
+		switch {
+		case lerr != nil:
+			return target.Created{}, fmt.Errorf("scim: create %s %s: %w; look up after conflict: %w", kind, key, err, lerr)
+		case existing == "":
+			return target.Created{}, fmt.Errorf("scim: create %s %s: the server reports it exists but none matches its name or externalId: %w: %w", kind, key, target.ErrConflict, err)
+		}
+		return adopt(kind, key, existing, opts)
+	}
+	if err != nil {
+		return target.Created{}, fmt.Errorf("scim: create %s %s: %w", kind, key, err)
+	}
+	var got struct {
+		ID string `json:"id"`
+	}
+	if err := decode(resp, &got); err != nil {
+		return target.Created{}, err
+	}
+	if got.ID == "" {
+		return target.Created{}, fmt.Errorf("scim: create %s %s: response has no id", kind, key)
+	}
+	return target.Created{ID: got.ID}, nil
 }
 
 // lookupUser returns the ID of the user with u's userName or externalId,
