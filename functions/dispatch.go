@@ -46,6 +46,8 @@ func dispatch(ctx context.Context, e cloudevents.Event) error {
 		// by an earlier delivery of this message.
 		j, err := rt.store.Job(ctx, req.JobID)
 		switch {
+		case err == nil && engine.Resumable(j):
+			rt.log.InfoContext(ctx, "dispatch: resuming a job that was never fanned out", "job", j.ID)
 		case err == nil:
 			rt.log.InfoContext(ctx, "dispatch: job exists, redelivery ignored", "job", j.ID, "status", j.Status)
 			return nil

@@ -45,7 +45,13 @@ func (e *Engine) Dispatch(ctx context.Context, req Request) (model.Job, []Task, 
 		job.ID = NewJobID(job.Started)
 	}
 	if err := e.store.CreateJob(ctx, job); err != nil {
-		return job, nil, fmt.Errorf("create job: %w: %w", err, ErrRetry)
+		// A redelivered run message whose first delivery died between
+		// writing the job and fanning out resumes that job.
+		old, gerr := e.store.Job(ctx, job.ID)
+		if gerr != nil || !Resumable(old) {
+			return job, nil, fmt.Errorf("create job: %w: %w", err, ErrRetry)
+		}
+		job = old
 	}
 	var (
 		tasks []Task
@@ -89,6 +95,12 @@ func (e *Engine) Dispatch(ctx context.Context, req Request) (model.Job, []Task, 
 		return job, nil, err
 	}
 	return job, tasks, nil
+}
+
+// Resumable reports whether a job was written by Dispatch but never fanned
+// out, so dispatching it again is safe: its tasks are idempotent.
+func Resumable(j model.Job) bool {
+	return j.Status == model.JobRunning && j.Total == 0 && j.Done == 0 && len(j.Errors) == 0 && len(j.Held) == 0
 }
 
 // scopeDrop returns a hold reason when a complete run's scope fell by more

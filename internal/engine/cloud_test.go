@@ -116,3 +116,24 @@ func TestConcurrentFinishDeprovisionsOnce(t *testing.T) {
 		t.Errorf("job: got %s with %d disabled, want done with 1", got.Status, got.Counts.UsersDisabled)
 	}
 }
+
+func TestDispatchResumesAJobThatNeverFannedOut(t *testing.T) {
+	f := newFixture(t, "")
+	ctx := context.Background()
+	// A first delivery wrote the job and died before fanning out.
+	stuck := model.Job{ID: "job-1", Trigger: model.TriggerHTTP, Status: model.JobRunning}
+	if err := f.store.CreateJob(ctx, stuck); err != nil {
+		t.Fatal(err)
+	}
+	job, tasks, err := f.eng.Dispatch(ctx, engine.Request{JobID: "job-1", Trigger: model.TriggerHTTP})
+	if err != nil {
+		t.Fatalf("Dispatch of a stuck job: %v", err)
+	}
+	if job.ID != "job-1" || len(tasks) != 3 || job.Total != 3 {
+		t.Fatalf("resumed: got job %s with %d tasks, total %d; want job-1 with 3", job.ID, len(tasks), job.Total)
+	}
+	// Once fanned out, a further redelivery is refused.
+	if _, _, err := f.eng.Dispatch(ctx, engine.Request{JobID: "job-1"}); err == nil {
+		t.Error("Dispatch of a fanned-out job: got nil error, want a refusal")
+	}
+}
