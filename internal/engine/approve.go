@@ -24,12 +24,15 @@ func (e *Engine) Approve(ctx context.Context, jobID string) (model.Job, error) {
 	if err != nil {
 		return model.Job{}, fmt.Errorf("job %s: %w", jobID, err)
 	}
+	if old.Status != model.JobHeld {
+		return model.Job{}, fmt.Errorf("job %s is %s: %w", jobID, old.Status, ErrNothingHeld)
+	}
 	held, err := e.store.Held(ctx, jobID)
 	if err != nil {
 		return model.Job{}, fmt.Errorf("job %s: read held plans: %w", jobID, err)
 	}
 	if len(held) == 0 {
-		return model.Job{}, fmt.Errorf("job %s: %w", jobID, ErrNothingHeld)
+		return e.approveGroups(ctx, old)
 	}
 	e.fresh()
 	// Check every rule before applying any, so a refusal changes nothing.
@@ -99,4 +102,75 @@ func (e *Engine) Disconnect(ctx context.Context, rule string) error {
 		return fmt.Errorf("rule %s: forget: %w", rule, err)
 	}
 	return nil
+}
+
+// approveGroups approves the groups a fanned-out job held one by one (each
+// task plans alone, so its hold is recorded in its result): each group is
+// read again, and applied, forced, only if its desired hash is still the
+// one the held plan was made for.
+func (e *Engine) approveGroups(ctx context.Context, old model.Job) (model.Job, error) {
+	results, err := e.store.GroupResults(ctx, old.ID)
+	if err != nil {
+		return model.Job{}, fmt.Errorf("job %s: read results: %w", old.ID, err)
+	}
+	type approval struct {
+		rr   *ruleRun
+		plan model.Plan
+	}
+	var todo []approval
+	e.fresh()
+	for _, res := range results {
+		if res.Status != model.GroupHeld {
+			continue
+		}
+		r, err := e.rule(res.Rule)
+		if err != nil {
+			return model.Job{}, err
+		}
+		g := model.GroupInfo{ID: res.GroupID, Email: res.Plan.Email, Name: res.Plan.Name}
+		rr, err := e.loadTask(ctx, r, Task{JobID: old.ID, Rule: r.Name, Group: g, Force: true})
+		if err != nil {
+			return model.Job{}, err
+		}
+		p, err := plan.Compute(rr.desired, rr.actual, rr.policy)
+		if err != nil {
+			return model.Job{}, fmt.Errorf("rule %s: plan: %w", r.Name, err)
+		}
+		if len(p.Groups) != 1 || p.Groups[0].Hash != res.Plan.Hash {
+			return model.Job{}, fmt.Errorf("job %s, group %s: %w; run sync again to review a new plan", old.ID, res.Email, ErrSourceChanged)
+		}
+		label(&p, rr)
+		todo = append(todo, approval{rr, p})
+	}
+	if len(todo) == 0 {
+		return model.Job{}, fmt.Errorf("job %s: %w", old.ID, ErrNothingHeld)
+	}
+	job := model.Job{
+		ID: NewJobID(e.opts.Now()), Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
+		Force: true, ApproveOf: old.ID, Status: model.JobRunning, Started: e.opts.Now(),
+	}
+	if err := e.store.CreateJob(ctx, job); err != nil {
+		return job, fmt.Errorf("create job: %w", err)
+	}
+	for _, ap := range todo {
+		a := e.newApplier(ap.rr, job.ID)
+		results := a.apply(ctx, ap.plan)
+		if err := e.record(ctx, job.ID, ap.rr, results, ap.plan.Groups); err != nil {
+			return job, err
+		}
+		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {
+			j.Counts.Add(a.counts)
+			j.Errors = append(j.Errors, a.errs...)
+			return nil
+		}); err != nil {
+			return job, fmt.Errorf("update job: %w", err)
+		}
+	}
+	if _, err := e.store.UpdateJob(ctx, old.ID, func(j *model.Job) error {
+		j.Status = model.JobApproved
+		return nil
+	}); err != nil {
+		return job, fmt.Errorf("job %s: mark approved: %w", old.ID, err)
+	}
+	return e.finalize(ctx, job.ID)
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -135,5 +136,35 @@ func TestDispatchResumesAJobThatNeverFannedOut(t *testing.T) {
 	// Once fanned out, a further redelivery is refused.
 	if _, _, err := f.eng.Dispatch(ctx, engine.Request{JobID: "job-1"}); err == nil {
 		t.Error("Dispatch of a fanned-out job: got nil error, want a refusal")
+	}
+}
+
+func TestApproveFannedOutHeldGroup(t *testing.T) {
+	f := newFixture(t, "")
+	f.fanOut(t, engine.Request{})
+	f.src.setMembers("Ga", "a00", "a01", "a02", "a03")
+	held, _ := f.fanOut(t, engine.Request{})
+	if held.Status != model.JobHeld {
+		t.Fatalf("status: got %s, want held", held.Status)
+	}
+	if got := len(f.tgt.members("eng-a@example.com")); got != 10 {
+		t.Fatalf("eng-a members while held: got %d, want 10", got)
+	}
+	// The source changes: approval is refused.
+	f.src.setMembers("Ga", "a00", "a01", "a02")
+	if _, err := f.eng.Approve(context.Background(), held.ID); !errors.Is(err, engine.ErrSourceChanged) {
+		t.Fatalf("Approve after change: got %v, want ErrSourceChanged", err)
+	}
+	// Back as reviewed: approval applies the held group.
+	f.src.setMembers("Ga", "a00", "a01", "a02", "a03")
+	job, err := f.eng.Approve(context.Background(), held.ID)
+	if err != nil {
+		t.Fatalf("Approve: %v", err)
+	}
+	if job.Status != model.JobDone {
+		t.Errorf("approve job: got %s, want done", job.Status)
+	}
+	if diff := cmp.Diff(emails("a00", "a01", "a02", "a03"), f.tgt.members("eng-a@example.com")); diff != "" {
+		t.Errorf("eng-a after approve (-want +got):\n%s", diff)
 	}
 }
