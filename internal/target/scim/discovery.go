@@ -58,6 +58,15 @@ func (t *Target) capabilities(ctx context.Context) (capabilities, error) {
 	if c != nil {
 		return *c, nil
 	}
+	// One discovery at a time: a sync's first requests arrive together.
+	t.discoverMu.Lock()
+	defer t.discoverMu.Unlock()
+	t.mu.Lock()
+	c = t.caps
+	t.mu.Unlock()
+	if c != nil {
+		return *c, nil
+	}
 	got, err := t.discover(ctx)
 	if err != nil {
 		return capabilities{}, err

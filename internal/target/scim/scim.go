@@ -66,6 +66,9 @@ type Target struct {
 	minBackoff time.Duration
 	maxBackoff time.Duration
 
+	// discoverMu serialises reading the ServiceProviderConfig.
+	discoverMu sync.Mutex
+
 	mu sync.Mutex
 	// caps is nil until the ServiceProviderConfig has been read.
 	caps *capabilities
