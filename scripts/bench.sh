@@ -163,9 +163,7 @@ make bench            # = bash scripts/bench.sh (GOFLAGS=-p=1 on a busy machine)
 Machine: $(nproc) CPUs ($cpu), $($go version | sed 's/^go version //'), $(uname -sr).
 Run on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit; load average
 before the run: $load. The org is generated from a fixed seed, so the counts
-are the same on every run, but for a few SCIM GETs in initial syncs (the SCIM
-client's first concurrent requests may each read /ServiceProviderConfig);
-wall times move with the machine's load.
+are the same on every run; wall times move with the machine's load.
 
 ## End-to-end syncs
 
