@@ -15,6 +15,7 @@ import (
 	"github.com/groupsync/groupsync/internal/source/workspace"
 	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
 	"github.com/groupsync/groupsync/internal/store/bolt"
+	"github.com/groupsync/groupsync/internal/store/storetest"
 	"github.com/groupsync/groupsync/internal/target/scim"
 )
 
@@ -70,7 +71,7 @@ type rig struct {
 	dir    *workspacetest.Server
 	target scimServer
 	bolt   *bolt.Store
-	store  *dataStore
+	store  *storetest.DataWrites
 	cfg    *config.File
 	key    []byte
 }
@@ -98,7 +99,7 @@ func newRig(tb testing.TB, sz size, target func(testing.TB) scimServer) *rig {
 		dir:    dir,
 		target: tgt,
 		bolt:   st,
-		store:  &dataStore{Store: st},
+		store:  storetest.CountDataWrites(st),
 		cfg:    cfg,
 		key:    dir.ServiceAccountKey("groupsync@bench.iam.gserviceaccount.com"),
 	}
@@ -151,7 +152,7 @@ func (r *rig) sync(b *testing.B) result {
 	budget := r.budget()
 
 	r.dir.ResetCounters()
-	writes, data := r.bolt.Writes(), r.store.writes.Load()
+	writes, data := r.bolt.Writes(), r.store.Count()
 	sample := startHeapSampler()
 	b.StartTimer()
 	job, err := eng.Run(ctx, engine.Request{})
@@ -172,7 +173,7 @@ func (r *rig) sync(b *testing.B) result {
 		patches:      st.Requests[http.MethodPatch],
 		groupPatches: counter.groups.Load(),
 		storeWrites:  r.bolt.Writes() - writes,
-		dataWrites:   r.store.writes.Load() - data,
+		dataWrites:   r.store.Count() - data,
 		heap:         peak,
 	}
 	for _, n := range st.Requests {
@@ -201,50 +202,6 @@ func (r *rig) budget() int64 {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
-// dataStore counts the store calls that write sync data (snapshots,
-// ownership, rule state, held plans), which an unchanged resync must not
-// make. Job records and leases are the run's own log and are not counted
-// here; bolt's own Writes counts every committed transaction.
-type dataStore struct {
-	engine.Store
-	writes atomic.Int64
-}
-
-func (s *dataStore) PutSnapshot(ctx context.Context, v model.Snapshot) error {
-	s.writes.Add(1)
-	return s.Store.PutSnapshot(ctx, v)
-}
-
-func (s *dataStore) DeleteSnapshot(ctx context.Context, rule, id string) error {
-	s.writes.Add(1)
-	return s.Store.DeleteSnapshot(ctx, rule, id)
-}
-
-func (s *dataStore) PutOwned(ctx context.Context, o model.Owned) error {
-	s.writes.Add(1)
-	return s.Store.PutOwned(ctx, o)
-}
-
-func (s *dataStore) DeleteOwned(ctx context.Context, rule, kind, id string) error {
-	s.writes.Add(1)
-	return s.Store.DeleteOwned(ctx, rule, kind, id)
-}
-
-func (s *dataStore) PutRuleState(ctx context.Context, st model.RuleState) error {
-	s.writes.Add(1)
-	return s.Store.PutRuleState(ctx, st)
-}
-
-func (s *dataStore) PutHeld(ctx context.Context, h model.HeldPlan) error {
-	s.writes.Add(1)
-	return s.Store.PutHeld(ctx, h)
-}
-
-func (s *dataStore) ForgetRule(ctx context.Context, rule string) error {
-	s.writes.Add(1)
-	return s.Store.ForgetRule(ctx, rule)
-}
 
 // patchCounter counts the PATCH requests sent to groups, as they leave the
 // client: membership changes, which the design batches at most 100 a PATCH.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,6 +13,7 @@ import (
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/store/bolt"
+	"github.com/groupsync/groupsync/internal/store/storetest"
 )
 
 const testConfig = `
@@ -30,42 +30,10 @@ rules:
     policy: {max_deletes: "10%%", max_deletes_per_group: "%s"}
 `
 
-// countingStore counts the writes of sync data (snapshots, ownership, rule
-// state, held plans). Job records are the run's own log and not counted.
-type countingStore struct {
-	engine.Store
-	writes atomic.Int64
-}
-
-func (s *countingStore) PutSnapshot(ctx context.Context, v model.Snapshot) error {
-	s.writes.Add(1)
-	return s.Store.PutSnapshot(ctx, v)
-}
-func (s *countingStore) DeleteSnapshot(ctx context.Context, rule, id string) error {
-	s.writes.Add(1)
-	return s.Store.DeleteSnapshot(ctx, rule, id)
-}
-func (s *countingStore) PutOwned(ctx context.Context, o model.Owned) error {
-	s.writes.Add(1)
-	return s.Store.PutOwned(ctx, o)
-}
-func (s *countingStore) DeleteOwned(ctx context.Context, rule, kind, id string) error {
-	s.writes.Add(1)
-	return s.Store.DeleteOwned(ctx, rule, kind, id)
-}
-func (s *countingStore) PutRuleState(ctx context.Context, st model.RuleState) error {
-	s.writes.Add(1)
-	return s.Store.PutRuleState(ctx, st)
-}
-func (s *countingStore) PutHeld(ctx context.Context, h model.HeldPlan) error {
-	s.writes.Add(1)
-	return s.Store.PutHeld(ctx, h)
-}
-
 type fixture struct {
 	src   *fakeSource
 	tgt   *fakeTarget
-	store *countingStore
+	store *storetest.DataWrites
 	eng   *engine.Engine
 }
 
@@ -82,7 +50,7 @@ func newFixture(t *testing.T, perGroup string) *fixture {
 		t.Fatalf("bolt: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{src: newFakeSource(), tgt: newFakeTarget(), store: &countingStore{Store: st}}
+	f := &fixture{src: newFakeSource(), tgt: newFakeTarget(), store: storetest.CountDataWrites(st)}
 	for _, g := range []string{"a", "b", "c"} {
 		var ids []string
 		for i := range 10 {
@@ -138,12 +106,12 @@ func TestFirstSyncConverges(t *testing.T) {
 func TestRerunUnchangedWritesNothing(t *testing.T) {
 	f := newFixture(t, "")
 	f.run(t, engine.Request{})
-	tw, sw := f.tgt.writeCount(), f.store.writes.Load()
+	tw, sw := f.tgt.writeCount(), f.store.Count()
 	j := f.run(t, engine.Request{})
 	if got := f.tgt.writeCount() - tw; got != 0 {
 		t.Errorf("target writes on unchanged rerun: got %d, want 0", got)
 	}
-	if got := f.store.writes.Load() - sw; got != 0 {
+	if got := f.store.Count() - sw; got != 0 {
 		t.Errorf("store writes on unchanged rerun: got %d, want 0", got)
 	}
 	if j.Status != model.JobDone || j.Counts.Unchanged != 3 {
@@ -249,8 +217,8 @@ func TestRenameUpdatesNotRecreates(t *testing.T) {
 func TestDryRunAppliesNothing(t *testing.T) {
 	f := newFixture(t, "")
 	j := f.run(t, engine.Request{DryRun: true})
-	if f.tgt.writeCount() != 0 || f.store.writes.Load() != 0 {
-		t.Errorf("dry run wrote: target %d, store %d", f.tgt.writeCount(), f.store.writes.Load())
+	if f.tgt.writeCount() != 0 || f.store.Count() != 0 {
+		t.Errorf("dry run wrote: target %d, store %d", f.tgt.writeCount(), f.store.Count())
 	}
 	if j.Counts.MembersAdded != 30 || j.Counts.UsersCreated != 30 {
 		t.Errorf("dry run counts: got +%d members, %d users, want 30 and 30", j.Counts.MembersAdded, j.Counts.UsersCreated)
