@@ -69,8 +69,16 @@ func (p *progress) update(ev engine.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tty {
-		fmt.Fprintf(p.w, "\r\033[K[%d/%d groups] %d changes, %d errors  %s", ev.Done, ev.Total, ev.Changes, ev.Errors, ev.Group)
+		if ev.Phase == engine.PhaseRead {
+			fmt.Fprintf(p.w, "\r\033[K[reading %d/%d groups] rule %s  %s", ev.Done, ev.Total, ev.Rule, ev.Group)
+		} else {
+			fmt.Fprintf(p.w, "\r\033[K[%d/%d groups] %d changes, %d errors  %s", ev.Done, ev.Total, ev.Changes, ev.Errors, ev.Group)
+		}
 		p.drawn = true
+		return
+	}
+	if ev.Phase == engine.PhaseRead {
+		// Plain output is for logs: one line per group result is enough.
 		return
 	}
 	fmt.Fprintf(p.w, "group %s (%s): %s [%d/%d]\n", ev.Group, ev.Rule, ev.Status, ev.Done, ev.Total)

@@ -42,13 +42,16 @@ func (e *Engine) newApplier(rr *ruleRun, jobID string) *applier {
 
 // apply runs the whole plan: users first (groups need their target IDs),
 // then groups in the worker pool, then deprovisioning. It returns one result
-// per group plan.
-func (a *applier) apply(ctx context.Context, p model.Plan) []model.GroupResult {
+// per group plan, and hands each to done (when set) as soon as it exists.
+func (a *applier) apply(ctx context.Context, p model.Plan, done func(context.Context, model.GroupResult)) []model.GroupResult {
 	a.createUsers(ctx, p.CreateUsers)
 	a.updateUsers(ctx, p.UpdateUsers)
 	results := make([]model.GroupResult, len(p.Groups))
 	a.e.pool(len(p.Groups), func(i int) {
 		results[i] = a.group(ctx, p.Groups[i])
+		if done != nil {
+			done(ctx, results[i])
+		}
 	})
 	a.deprovision(ctx, p.DisableUsers, false)
 	a.deprovision(ctx, p.DeleteUsers, true)

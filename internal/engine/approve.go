@@ -63,13 +63,17 @@ func (e *Engine) Approve(ctx context.Context, jobID string) (model.Job, error) {
 		return job, fmt.Errorf("create job: %w", err)
 	}
 	for i, h := range held {
+		rec, err := e.newRecorder(ctx, job.ID, runs[i], len(h.Plan.Groups))
+		if err != nil {
+			return job, err
+		}
 		a := e.newApplier(runs[i], job.ID)
-		results := a.apply(ctx, h.Plan)
+		results := a.apply(ctx, h.Plan, rec.add)
 		errs := a.errs
 		if err := e.saveScope(ctx, runs[i], results); err != nil {
 			errs = append(errs, err.Error())
 		}
-		if err := e.record(ctx, job.ID, runs[i], results, h.Plan.Groups); err != nil {
+		if err := rec.done(); err != nil {
 			return job, err
 		}
 		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {
@@ -153,9 +157,13 @@ func (e *Engine) approveGroups(ctx context.Context, old model.Job) (model.Job, e
 		return job, fmt.Errorf("create job: %w", err)
 	}
 	for _, ap := range todo {
+		rec, err := e.newRecorder(ctx, job.ID, ap.rr, len(ap.plan.Groups))
+		if err != nil {
+			return job, err
+		}
 		a := e.newApplier(ap.rr, job.ID)
-		results := a.apply(ctx, ap.plan)
-		if err := e.record(ctx, job.ID, ap.rr, results, ap.plan.Groups); err != nil {
+		a.apply(ctx, ap.plan, rec.add)
+		if err := rec.done(); err != nil {
 			return job, err
 		}
 		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {

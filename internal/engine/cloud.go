@@ -168,7 +168,7 @@ func (e *Engine) SyncGroup(ctx context.Context, t Task) (model.GroupResult, erro
 		res = e.planOnly(t.JobID, r.Name, p.Groups, true)[0]
 	default:
 		a = e.newApplier(rr, t.JobID)
-		res = a.apply(ctx, p)[0]
+		res = a.apply(ctx, p, nil)[0]
 	}
 	res = e.finish(res, &rr.desired.Groups[0])
 	return e.recordTask(ctx, t, res, func(j *model.Job) {
@@ -231,7 +231,7 @@ func (e *Engine) recordTask(ctx context.Context, t Task, res model.GroupResult, 
 		}
 	}
 	if e.opts.Progress != nil {
-		e.opts.Progress(Progress{JobID: t.JobID, Rule: t.Rule, Group: res.Email, Status: res.Status, Done: j.Done, Total: j.Total, Changes: changes(j.Counts), Errors: j.Counts.Errors})
+		e.opts.Progress(Progress{Phase: PhaseApply, JobID: t.JobID, Rule: t.Rule, Group: res.Email, Status: res.Status, Done: j.Done, Total: j.Total, Changes: changes(j.Counts), Errors: j.Counts.Errors})
 	}
 	if j.Done >= j.Total && j.Status == model.JobRunning {
 		if _, err := e.Finish(ctx, t.JobID); err != nil {
@@ -353,7 +353,7 @@ func (e *Engine) finishRule(ctx context.Context, j model.Job, r config.Rule, res
 		return err
 	}
 	a := e.newApplier(rr, j.ID)
-	out := a.apply(ctx, p)
+	out := a.apply(ctx, p, nil)
 	var errs []string
 	for _, res := range out {
 		errs = append(errs, res.Errors...)

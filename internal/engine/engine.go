@@ -27,8 +27,15 @@ type Options struct {
 	LeaseTTL time.Duration
 }
 
+// Progress phases.
+const (
+	PhaseRead  = "read"  // a group's members were read
+	PhaseApply = "apply" // a group's result was recorded
+)
+
 // Progress reports a run's advance, for terminals and logs.
 type Progress struct {
+	Phase   string
 	JobID   string
 	Rule    string
 	Group   string

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -30,6 +32,15 @@ rules:
     policy: {max_deletes: "10%%", max_deletes_per_group: "%s"}
 `
 
+func mustConfig(t *testing.T, perGroup string) *config.File {
+	t.Helper()
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "groupsync.yaml"), []byte(fmt.Sprintf(testConfig, perGroup)))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg
+}
+
 type fixture struct {
 	src   *fakeSource
 	tgt   *fakeTarget
@@ -41,10 +52,7 @@ type fixture struct {
 // one excluded group, with an engine over bolt.
 func newFixture(t *testing.T, perGroup string) *fixture {
 	t.Helper()
-	cfg, err := config.Parse(filepath.Join(t.TempDir(), "groupsync.yaml"), []byte(fmt.Sprintf(testConfig, perGroup)))
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
+	cfg := mustConfig(t, perGroup)
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"))
 	if err != nil {
 		t.Fatalf("bolt: %v", err)
@@ -222,5 +230,47 @@ func TestDryRunAppliesNothing(t *testing.T) {
 	}
 	if j.Counts.MembersAdded != 30 || j.Counts.UsersCreated != 30 {
 		t.Errorf("dry run counts: got +%d members, %d users, want 30 and 30", j.Counts.MembersAdded, j.Counts.UsersCreated)
+	}
+}
+
+func TestProgressReportsReadsThenEachGroupLive(t *testing.T) {
+	f := newFixture(t, "")
+	var (
+		mu     sync.Mutex
+		events []engine.Progress
+	)
+	eng := engine.New(mustConfig(t, ""), f.store, map[string]engine.Source{"corp": f.src}, map[string]engine.Target{"app": f.tgt}, engine.Options{
+		Workers: 2,
+		Progress: func(p engine.Progress) {
+			mu.Lock()
+			events = append(events, p)
+			mu.Unlock()
+		},
+	})
+	if _, err := eng.Run(context.Background(), engine.Request{}); err != nil {
+		t.Fatal(err)
+	}
+	var reads, applies []int
+	for _, ev := range events {
+		switch ev.Phase {
+		case engine.PhaseRead:
+			if len(applies) > 0 {
+				t.Errorf("read event after an apply event: %+v", ev)
+			}
+			reads = append(reads, ev.Done)
+		case engine.PhaseApply:
+			if ev.Total != 3 {
+				t.Errorf("apply event total: got %d, want 3", ev.Total)
+			}
+			applies = append(applies, ev.Done)
+		}
+	}
+	sort.Ints(reads)
+	sort.Ints(applies)
+	if diff := cmp.Diff([]int{1, 2, 3}, reads); diff != "" {
+		t.Errorf("read progress (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int{1, 2, 3}, applies); diff != "" {
+		t.Errorf("apply progress (-want +got):\n%s", diff)
 	}
 }

@@ -102,6 +102,7 @@ func (e *Engine) readMembers(ctx context.Context, r config.Rule, src Source, gro
 		sem   = make(chan struct{}, e.opts.Workers)
 		mu    sync.Mutex
 		calls int
+		read  int
 	)
 	for i, g := range groups {
 		wg.Add(1)
@@ -117,7 +118,12 @@ func (e *Engine) readMembers(ctx context.Context, r config.Rule, src Source, gro
 			out[i] = filterSuspended(m, users, opts.IncludeSuspended)
 			mu.Lock()
 			calls += m.Calls
+			read++
+			n := read
 			mu.Unlock()
+			if e.opts.Progress != nil {
+				e.opts.Progress(Progress{Phase: PhaseRead, Rule: r.Name, Group: g.Email, Done: n, Total: len(groups)})
+			}
 		}()
 	}
 	wg.Wait()

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/plan"
@@ -102,27 +103,31 @@ func (e *Engine) runRule(ctx context.Context, jobID string, req Request, name st
 	}
 	label(&p, rr)
 	dry := req.DryRun || r.Policy.DryRun
-	var results []model.GroupResult
+	rec, err := e.newRecorder(ctx, jobID, rr, len(p.Groups))
+	if err != nil {
+		return err
+	}
 	var ruleCounts model.Counts
 	var ruleErrs []string
 	switch {
 	case dry:
-		results = e.planOnly(jobID, r.Name, p.Groups, false)
+		err = rec.addAll(ctx, e.planOnly(jobID, r.Name, p.Groups, false))
 	case p.IsHeld():
 		h := model.HeldPlan{JobID: jobID, Rule: r.Name, Plan: p, Reasons: heldReasons(p), Created: e.opts.Now()}
 		if err := e.store.PutHeld(ctx, h); err != nil {
 			return fmt.Errorf("rule %s: store held plan: %w", r.Name, err)
 		}
-		results = e.planOnly(jobID, r.Name, p.Groups, true)
+		err = rec.addAll(ctx, e.planOnly(jobID, r.Name, p.Groups, true))
 	default:
 		a := e.newApplier(rr, jobID)
-		results = a.apply(ctx, p)
+		results := a.apply(ctx, p, rec.add)
 		ruleCounts, ruleErrs = a.counts, a.errs
 		if err := e.saveScope(ctx, rr, results); err != nil {
 			ruleErrs = append(ruleErrs, err.Error())
 		}
+		err = rec.done()
 	}
-	if err := e.record(ctx, jobID, rr, results, p.Groups); err != nil {
+	if err != nil {
 		return err
 	}
 	if dry {
@@ -142,32 +147,67 @@ func (e *Engine) runRule(ctx context.Context, jobID string, req Request, name st
 	return nil
 }
 
-// record stores every group's result, with the membership's problems.
-func (e *Engine) record(ctx context.Context, jobID string, rr *ruleRun, results []model.GroupResult, groups []model.GroupPlan) error {
+// recorder stores each group's result as it finishes, so the job record
+// and the progress display follow a run live rather than at its end.
+type recorder struct {
+	e     *Engine
+	jobID string
+	rr    *ruleRun
+	byID  map[string]*model.Membership
+
+	mu  sync.Mutex
+	err error
+}
+
+// newRecorder adds n groups to the job's total and returns a recorder for
+// their results.
+func (e *Engine) newRecorder(ctx context.Context, jobID string, rr *ruleRun, n int) (*recorder, error) {
 	if _, err := e.store.UpdateJob(ctx, jobID, func(j *model.Job) error {
-		j.Total += len(results)
+		j.Total += n
 		return nil
 	}); err != nil {
-		return fmt.Errorf("rule %s: update job: %w", rr.rule.Name, err)
+		return nil, fmt.Errorf("rule %s: update job: %w", rr.rule.Name, err)
 	}
 	byID := make(map[string]*model.Membership, len(rr.desired.Groups))
 	for i := range rr.desired.Groups {
 		byID[rr.desired.Groups[i].Group.ID] = &rr.desired.Groups[i]
 	}
-	for _, res := range results {
-		res = e.finish(res, byID[res.GroupID])
-		j, _, err := e.store.RecordGroupResult(ctx, res)
-		if err != nil {
-			return fmt.Errorf("rule %s: record result of %s: %w", rr.rule.Name, res.Email, err)
+	return &recorder{e: e, jobID: jobID, rr: rr, byID: byID}, nil
+}
+
+// add records one result with its membership's problems. The first failure
+// is kept for done; later results are still attempted.
+func (r *recorder) add(ctx context.Context, res model.GroupResult) {
+	res = r.e.finish(res, r.byID[res.GroupID])
+	j, _, err := r.e.store.RecordGroupResult(ctx, res)
+	if err != nil {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = fmt.Errorf("rule %s: record result of %s: %w", r.rr.rule.Name, res.Email, err)
 		}
-		if e.opts.Progress != nil {
-			e.opts.Progress(Progress{
-				JobID: jobID, Rule: rr.rule.Name, Group: res.Email, Status: res.Status,
-				Done: j.Done, Total: j.Total, Changes: changes(j.Counts), Errors: j.Counts.Errors,
-			})
-		}
+		r.mu.Unlock()
+		return
 	}
-	return nil
+	if r.e.opts.Progress != nil {
+		r.e.opts.Progress(Progress{
+			Phase: PhaseApply, JobID: r.jobID, Rule: r.rr.rule.Name, Group: res.Email, Status: res.Status,
+			Done: j.Done, Total: j.Total, Changes: changes(j.Counts), Errors: j.Counts.Errors,
+		})
+	}
+}
+
+// addAll records results that were all computed up front (dry runs, holds).
+func (r *recorder) addAll(ctx context.Context, results []model.GroupResult) error {
+	for _, res := range results {
+		r.add(ctx, res)
+	}
+	return r.done()
+}
+
+func (r *recorder) done() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 // saveScope remembers how many groups were in scope after a complete run,
