@@ -125,7 +125,7 @@ func TestInvalidConfigIsAcknowledged(t *testing.T) {
 // Bodies a retry cannot fix are acknowledged, before anything is read or
 // published.
 func TestMalformedMessagesAreAcknowledged(t *testing.T) {
-	dir := workspacetest.NewServer(testOrg())
+	dir := workspacetest.NewServer(workspacetest.SmallOrg())
 	defer dir.Close()
 	scim := scimtest.NewServer(scimtest.Options{})
 	defer scim.Close()

@@ -28,29 +28,6 @@ type fixture struct {
 	engine *engine.Engine
 }
 
-func testOrg() *workspacetest.Org {
-	u := func(id, given string) *workspacetest.User {
-		return &workspacetest.User{ID: id, PrimaryEmail: given + "@example.com", GivenName: given, FamilyName: "Test"}
-	}
-	um := func(id string) workspacetest.Member {
-		return workspacetest.Member{ID: id, Type: workspacetest.TypeUser, Role: workspacetest.RoleMember}
-	}
-	return &workspacetest.Org{
-		CustomerID: "C0test",
-		Domain:     "example.com",
-		Users: []*workspacetest.User{
-			u("100", "admin"), u("101", "ada"), u("102", "bob"), u("103", "cy"), u("104", "dee"), u("105", "eve"),
-		},
-		Groups: []*workspacetest.Group{
-			{ID: "g1", Email: "eng@example.com", Name: "eng", Members: []workspacetest.Member{
-				um("101"), um("102"), {ID: "g2", Type: workspacetest.TypeGroup, Role: workspacetest.RoleMember},
-			}},
-			{ID: "g2", Email: "eng-core@example.com", Name: "eng core", Members: []workspacetest.Member{um("103")}},
-			{ID: "g3", Email: "sales@example.com", Name: "sales", Members: []workspacetest.Member{um("104"), um("105")}},
-		},
-	}
-}
-
 // wantMembers is each group's flattened user IDs, from the org itself.
 var wantMembers = map[string][]string{
 	"g1": {"101", "102", "103"},
@@ -60,7 +37,7 @@ var wantMembers = map[string][]string{
 
 func newFixture(t *testing.T, policy string) *fixture {
 	t.Helper()
-	f := &fixture{dir: workspacetest.NewServer(testOrg()), scim: scimtest.NewServer(scimtest.Options{})}
+	f := &fixture{dir: workspacetest.NewServer(workspacetest.SmallOrg()), scim: scimtest.NewServer(scimtest.Options{})}
 	t.Cleanup(f.dir.Close)
 	t.Cleanup(f.scim.Close)
 	tmp := t.TempDir()
