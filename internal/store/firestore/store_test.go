@@ -157,37 +157,11 @@ func TestWrites(t *testing.T) {
 	storetest.RunWrites(t, func(t *testing.T) storetest.WriteCounter { return open(t) })
 }
 
-// TestLeaseClock drives expiry with an injected clock: a lease is held up
-// to its expiry and free from then on.
 func TestLeaseClock(t *testing.T) {
-	ctx := t.Context()
-	s := open(t)
-	defer s.Close()
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := start
-	s.now = func() time.Time { return now }
-
-	if ok, err := s.AcquireLease(ctx, "k", "a", time.Minute); err != nil || !ok {
-		t.Fatalf("AcquireLease(a) = %v, %v; want true", ok, err)
-	}
-	tests := []struct {
-		at   time.Duration
-		want bool
-	}{
-		{0, false},
-		{time.Minute - time.Microsecond, false},
-		{time.Minute, true},
-	}
-	for _, tt := range tests {
-		now = start.Add(tt.at)
-		ok, err := s.AcquireLease(ctx, "k", "b", time.Minute)
-		if err != nil {
-			t.Fatalf("AcquireLease(b) at +%v: %v", tt.at, err)
-		}
-		if ok != tt.want {
-			t.Errorf("AcquireLease(b) at +%v = %v, want %v", tt.at, ok, tt.want)
-		}
-	}
+	storetest.RunLeaseClock(t, func(t *testing.T) (engine.Store, func(func() time.Time)) {
+		s := open(t)
+		return s, func(now func() time.Time) { s.now = now }
+	})
 }
 
 // TestLargeRecords stores a held plan and a group result too big for one
