@@ -31,6 +31,10 @@ func (f *File) applyDefaults() {
 		f.Store = DefaultStore
 	}
 	for name, s := range f.Sources {
+		if s.Type == TypeLDAP {
+			f.Sources[name] = s.withLDAPDefaults()
+			continue
+		}
 		if s.QPM == 0 {
 			s.QPM = DefaultQPM
 		}

@@ -3,6 +3,8 @@
 // secret://).
 package config
 
+import "time"
+
 // File is a whole config file.
 type File struct {
 	// Path is where the file was read from, for error messages.
@@ -16,7 +18,7 @@ type File struct {
 
 // Source configures a directory to read from.
 type Source struct {
-	Type         string `yaml:"type"` // workspace
+	Type         string `yaml:"type"` // workspace | ldap
 	Customer     string `yaml:"customer"`
 	Domain       string `yaml:"domain"`
 	AdminSubject string `yaml:"admin_subject"`
@@ -29,6 +31,25 @@ type Source struct {
 	// TokenURL overrides the OAuth token endpoint (tests, emulators).
 	TokenURL string `yaml:"token_url"`
 	QPM      int    `yaml:"qpm"`
+
+	// Keys of type ldap (defaults and validation in ldap.go).
+	URL         string         `yaml:"url"`
+	BindDN      string         `yaml:"bind_dn"`
+	Password    string         `yaml:"password"` // secret reference
+	BaseDN      string         `yaml:"base_dn"`
+	UserFilter  string         `yaml:"user_filter"`
+	GroupFilter string         `yaml:"group_filter"`
+	Scope       string         `yaml:"scope"` // sub (default) | one
+	PageSize    int            `yaml:"page_size"`
+	StartTLS    bool           `yaml:"start_tls"`
+	TLS         LDAPTLS        `yaml:"tls"`
+	Flavor      string         `yaml:"flavor"` // openldap (default) | ad
+	Attributes  LDAPAttributes `yaml:"attributes"`
+	// InChain reads AD groups' nested members with the in-chain matching
+	// rule instead of flattening locally.
+	InChain        bool          `yaml:"in_chain"`
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	Timeout        time.Duration `yaml:"timeout"` // per LDAP operation
 }
 
 // Target configures a system to write to.

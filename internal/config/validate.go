@@ -78,10 +78,13 @@ func (f *File) validate() []string {
 func (s Source) validate(p *problems, key string) {
 	switch s.Type {
 	case TypeWorkspace:
+	case TypeLDAP:
+		s.validateLDAP(p, key)
+		return
 	case "":
-		p.add(key+".type", "required (want %s)", TypeWorkspace)
+		p.add(key+".type", "required (want %s or %s)", TypeWorkspace, TypeLDAP)
 	default:
-		p.add(key+".type", "%q is not a supported source type (want %s)", s.Type, TypeWorkspace)
+		p.add(key+".type", "%q is not a supported source type (want %s or %s)", s.Type, TypeWorkspace, TypeLDAP)
 	}
 	switch {
 	case s.AdminSubject == "":

@@ -105,11 +105,11 @@ func TestParseProblems(t *testing.T) {
 		},
 		{
 			name: "unsupported types",
-			yaml: "sources:\n  corp: {type: ldap, admin_subject: a@example.com, credentials: keyless}\n  other: {admin_subject: a@example.com, credentials: keyless}\n" +
+			yaml: "sources:\n  corp: {type: okta, admin_subject: a@example.com, credentials: keyless}\n  other: {admin_subject: a@example.com, credentials: keyless}\n" +
 				"targets:\n  app: {type: slack, url: \"https://x.example.com\", token: env://T}\n" + okRules,
 			want: []string{
-				`groupsync.yaml: sources.corp.type: "ldap" is not a supported source type (want workspace)`,
-				`groupsync.yaml: sources.other.type: required (want workspace)`,
+				`groupsync.yaml: sources.corp.type: "okta" is not a supported source type (want workspace or ldap)`,
+				`groupsync.yaml: sources.other.type: required (want workspace or ldap)`,
 				`groupsync.yaml: targets.app.type: "slack" is not a supported target type (want scim)`,
 			},
 		},
