@@ -50,7 +50,7 @@ func (s *Source) explain(what string, err error) error {
 		switch code {
 		case "unauthorized_client":
 			msg = fmt.Sprintf("domain-wide delegation is not granted: in the Google Admin console, Security → API controls → Domain-wide delegation, "+
-				"add client ID %s with scopes %s (changes can take hours to apply)", s.clientID, strings.Join(Scopes, ","))
+				"add client ID %s with scopes %s (changes can take hours to apply)", s.clientID, strings.Join(s.cfg.scopes(), ","))
 		case "invalid_grant":
 			msg = fmt.Sprintf("the token request for admin_subject %s was refused (invalid_grant: %s): "+
 				"check that admin_subject is an existing user's primary email, the key is not deleted, and the clock is right", subject, desc)
@@ -73,7 +73,7 @@ func (s *Source) explain(what string, err error) error {
 		case ge.Code == http.StatusForbidden && transient(ge):
 			msg = fmt.Sprintf("rate limited even after retries (%s): lower qpm or try later", oneLine(ge))
 		case ge.Code == http.StatusForbidden && hasReason(ge, "insufficientPermissions"):
-			msg = fmt.Sprintf("the token lacks a scope (%s): grant %s", oneLine(ge), strings.Join(Scopes, ","))
+			msg = fmt.Sprintf("the token lacks a scope (%s): grant %s", oneLine(ge), strings.Join(s.cfg.scopes(), ","))
 		case ge.Code == http.StatusForbidden:
 			msg = fmt.Sprintf("admin_subject %s may not read the directory (%s): give it an admin role with Groups and Users read privileges", subject, oneLine(ge))
 		case ge.Code == http.StatusBadRequest || ge.Code == http.StatusNotFound:

@@ -30,7 +30,7 @@ func keyTokenSource(ctx context.Context, cfg Config, hc *http.Client) (oauth2.To
 	if key.Type != "service_account" {
 		return nil, "", fmt.Errorf("credentials are of type %q, want a service_account key", key.Type)
 	}
-	jc, err := google.JWTConfigFromJSON(cfg.Credentials, Scopes...)
+	jc, err := google.JWTConfigFromJSON(cfg.Credentials, cfg.scopes()...)
 	if err != nil {
 		return nil, "", fmt.Errorf("service-account key: %w", err)
 	}
@@ -64,7 +64,7 @@ func keylessTokenSource(ctx context.Context, cfg Config, hc *http.Client) (oauth
 	if tokenURL == "" {
 		tokenURL = DefaultTokenURL
 	}
-	src := &signJWTSource{iam: iam, hc: hc, sa: cfg.ServiceAccount, subject: cfg.AdminSubject, tokenURL: tokenURL}
+	src := &signJWTSource{iam: iam, hc: hc, sa: cfg.ServiceAccount, subject: cfg.AdminSubject, tokenURL: tokenURL, scopes: cfg.scopes()}
 	// Refresh five minutes early so that no call carries a token about to
 	// expire.
 	return oauth2.ReuseTokenSourceWithExpiry(nil, src, 5*time.Minute), nil
@@ -74,6 +74,7 @@ type signJWTSource struct {
 	iam                   *iamcredentials.Service
 	hc                    *http.Client
 	sa, subject, tokenURL string
+	scopes                []string
 }
 
 // signJWTError marks a failure to sign, so Check can say which permission
@@ -97,7 +98,7 @@ func (k *signJWTSource) Token() (*oauth2.Token, error) {
 	payload, err := json.Marshal(map[string]any{
 		"iss":   k.sa,
 		"sub":   k.subject,
-		"scope": strings.Join(Scopes, " "),
+		"scope": strings.Join(k.scopes, " "),
 		"aud":   k.tokenURL,
 		"iat":   now.Unix(),
 		"exp":   now.Add(time.Hour).Unix(),

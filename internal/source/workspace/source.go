@@ -69,6 +69,9 @@ type Config struct {
 	// HTTPClient provides the base transport (default
 	// http.DefaultTransport).
 	HTTPClient *http.Client
+	// Scopes are the delegated scopes to request (default Scopes, read
+	// only); the Workspace target asks for read-write ones.
+	Scopes []string
 
 	// Retry tuning; zero values pick the defaults (8 attempts, 500ms
 	// doubling up to 32s, with jitter).
@@ -89,6 +92,7 @@ type Source struct {
 	svc      *admin.Service
 	ts       oauth2.TokenSource
 	clientID string // for the delegation hint in Check
+	hc       *http.Client
 	calls    *atomic.Int64
 
 	mu       sync.Mutex
@@ -153,8 +157,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Source, error) 
 		base: base, limiter: limiterFor(cfg), calls: s.calls, maxAttempts: cfg.MaxAttempts,
 		minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff, log: logger,
 	}
+	s.hc = &http.Client{Transport: &oauth2.Transport{Source: s.ts, Base: dir}}
 	opts := []option.ClientOption{
-		option.WithHTTPClient(&http.Client{Transport: &oauth2.Transport{Source: s.ts, Base: dir}}),
+		option.WithHTTPClient(s.hc),
 	}
 	if cfg.Endpoint != "" {
 		opts = append(opts, option.WithEndpoint(withSlash(cfg.Endpoint)))
