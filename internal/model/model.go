@@ -19,6 +19,10 @@ type User struct {
 	FamilyName  string `json:"family_name,omitempty"`
 	DisplayName string `json:"display_name,omitempty"`
 	Suspended   bool   `json:"suspended,omitempty"`
+	// PasswordHash is the source's password hash as LDAP stores it
+	// (userPassword, e.g. "{CRYPT}$6$…", "{SHA}…"), for targets that can
+	// set it (Workspace). It is never written to jobs, plans or snapshots.
+	PasswordHash string `json:"-"`
 }
 
 // GroupInfo describes a group without its members.
