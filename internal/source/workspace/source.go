@@ -63,8 +63,10 @@ type Config struct {
 	// delegation. When set, signJwt calls are sent unauthenticated, as to
 	// an emulator.
 	IAMEndpoint string
-	// QPM paces all Directory API calls of the process that share this
-	// endpoint, subject and QPM to this many a minute (default 2,400).
+	// QPM is the most Directory API calls a minute that the process
+	// makes for this endpoint and admin subject (default 2,400). The
+	// shared pacer (see SharedPacer) slows down below it when Google
+	// refuses calls for quota, and recovers slowly.
 	QPM int
 	// HTTPClient provides the base transport (default
 	// http.DefaultTransport).
@@ -74,10 +76,14 @@ type Config struct {
 	Scopes []string
 
 	// Retry tuning; zero values pick the defaults (8 attempts, 500ms
-	// doubling up to 32s, with jitter).
-	MaxAttempts int
-	MinBackoff  time.Duration
-	MaxBackoff  time.Duration
+	// doubling up to 32s, with jitter). MaxAttempts bounds server and
+	// network errors; quota refusals are retried until the request's
+	// context ends, or for QuotaPatience (default DefaultQuotaPatience)
+	// when it has no deadline.
+	MaxAttempts   int
+	MinBackoff    time.Duration
+	MaxBackoff    time.Duration
+	QuotaPatience time.Duration
 	// CacheTTL is how long group listings and the user sweep are reused
 	// (default 10 minutes). A Source is meant to serve one run.
 	CacheTTL time.Duration
@@ -94,6 +100,7 @@ type Source struct {
 	clientID string // for the delegation hint in Check
 	hc       *http.Client
 	calls    *atomic.Int64
+	pacer    *Pacer
 
 	mu       sync.Mutex
 	listings map[string]*listing
@@ -121,6 +128,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Source, error) 
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 32 * time.Second
 	}
+	if cfg.QuotaPatience <= 0 {
+		cfg.QuotaPatience = DefaultQuotaPatience
+	}
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = 10 * time.Minute
 	}
@@ -131,13 +141,20 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Source, error) 
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		base = cfg.HTTPClient.Transport
 	}
-	s := &Source{cfg: cfg, log: logger, calls: new(atomic.Int64), listings: map[string]*listing{}}
+	api := DirectoryAPI
+	if cfg.Endpoint != "" {
+		api = withSlash(cfg.Endpoint)
+	}
+	s := &Source{
+		cfg: cfg, log: logger, calls: new(atomic.Int64), listings: map[string]*listing{},
+		pacer: SharedPacer(api, cfg.AdminSubject, cfg.QPM),
+	}
 
 	// Token requests retry server errors but are neither paced nor
 	// counted: they do not spend Directory API quota.
 	tokenHTTP := &http.Client{Transport: &retryTransport{
 		base: base, calls: new(atomic.Int64), maxAttempts: cfg.MaxAttempts,
-		minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff, log: logger,
+		minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff, quotaPatience: cfg.QuotaPatience, log: logger,
 	}}
 	var err error
 	switch {
@@ -154,8 +171,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Source, error) 
 	}
 
 	dir := &retryTransport{
-		base: base, limiter: limiterFor(cfg), calls: s.calls, maxAttempts: cfg.MaxAttempts,
-		minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff, log: logger,
+		base: base, pacer: s.pacer, calls: s.calls, maxAttempts: cfg.MaxAttempts,
+		minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff, quotaPatience: cfg.QuotaPatience, log: logger,
 	}
 	s.hc = &http.Client{Transport: &oauth2.Transport{Source: s.ts, Base: dir}}
 	opts := []option.ClientOption{
@@ -174,6 +191,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Source, error) 
 // Calls returns how many Directory API requests the Source has made,
 // retries included.
 func (s *Source) Calls() int64 { return s.calls.Load() }
+
+// Pacing returns the state of the pacer the Source shares with every other
+// user of its quota: the effective rate a job can record.
+func (s *Source) Pacing() PacerStats { return s.pacer.Stats() }
 
 func withSlash(u string) string {
 	if strings.HasSuffix(u, "/") {

@@ -10,11 +10,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
 	"google.golang.org/api/googleapi"
 )
 
@@ -22,26 +20,43 @@ import (
 // wait.
 const maxRetryAfter = 2 * time.Minute
 
+// DefaultQuotaPatience is how long quota refusals are retried when the
+// request's context has no deadline.
+const DefaultQuotaPatience = 30 * time.Minute
+
 // retryTransport paces requests, counts them and retries the failures
-// Google documents as transient: 429, 5xx, 403 rate limits (usageLimits)
-// and network errors, with jittered exponential backoff that honours
-// Retry-After. Every attempt is paced and counted.
+// Google documents as transient, with jittered exponential backoff that
+// honours Retry-After. Every attempt is paced and counted.
+//
+// Quota refusals (429, 403 usageLimits) are retried until the request's
+// context would end (or for quotaPatience when it has no deadline): they
+// slow the shared pacer down and clear by themselves, so giving up after a
+// fixed count would only turn a slow run into an incomplete one. Other
+// transient failures (5xx, network errors) get maxAttempts.
 type retryTransport struct {
-	base        http.RoundTripper
-	limiter     *rate.Limiter // nil: no pacing
-	calls       *atomic.Int64
-	maxAttempts int
-	minBackoff  time.Duration
-	maxBackoff  time.Duration
-	log         *slog.Logger
+	base          http.RoundTripper
+	pacer         *Pacer // nil: no pacing
+	calls         *atomic.Int64
+	maxAttempts   int
+	minBackoff    time.Duration
+	maxBackoff    time.Duration
+	quotaPatience time.Duration
+	log           *slog.Logger
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	replayable := req.Body == nil || req.GetBody != nil
+	giveUp := time.Now().Add(t.quotaPatience)
+	if d, ok := ctx.Deadline(); ok {
+		giveUp = d
+	}
+	failures := 0 // non-quota failures
 	for attempt := 1; ; attempt++ {
-		if t.limiter != nil {
-			if err := t.limiter.Wait(ctx); err != nil {
+		var ticket Ticket
+		if t.pacer != nil {
+			var err error
+			if ticket, err = t.pacer.Wait(ctx); err != nil {
 				return nil, err
 			}
 		}
@@ -59,13 +74,36 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.base.RoundTrip(r)
-		retry, after := shouldRetry(ctx, resp, err)
-		if !retry || !replayable || attempt >= t.maxAttempts {
-			return resp, err
+		kind, after := classify(ctx, resp, err)
+		if t.pacer != nil {
+			if kind == failQuota {
+				t.pacer.Throttled(ticket, after)
+			} else if err == nil {
+				t.pacer.Accepted(ticket)
+			}
 		}
-		delay := t.backoff(attempt)
-		if after > delay {
-			delay = min(after, maxRetryAfter)
+		var delay time.Duration
+		switch kind {
+		case failNone:
+			return resp, err
+		case failQuota:
+			// The pacer spaces the retries; the backoff only jitters them.
+			delay = t.backoff(min(attempt, 3))
+			if t.pacer == nil {
+				delay = max(delay, min(after, maxRetryAfter))
+			}
+			if !time.Now().Add(delay).Before(giveUp) {
+				return resp, err
+			}
+		case failTransient:
+			failures++
+			if failures >= t.maxAttempts {
+				return resp, err
+			}
+			delay = max(t.backoff(failures), min(after, maxRetryAfter))
+		}
+		if !replayable {
+			return resp, err
 		}
 		status := 0
 		if resp != nil {
@@ -95,23 +133,39 @@ func (t *retryTransport) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// shouldRetry classifies a response. For a 403 it reads the body to find
-// the reason and puts it back for the caller.
-func shouldRetry(ctx context.Context, resp *http.Response, err error) (bool, time.Duration) {
+// failure is how a response failed, as far as retrying goes.
+type failure int
+
+const (
+	failNone      failure = iota // success, or an error retrying cannot clear
+	failQuota                    // 429 or a 403 rate limit
+	failTransient                // 5xx or a network error
+)
+
+// classify sorts a response for retrying, with its Retry-After. For a 403
+// it reads the body to find the reason and puts it back for the caller.
+func classify(ctx context.Context, resp *http.Response, err error) (failure, time.Duration) {
 	if err != nil {
-		return ctx.Err() == nil, 0
+		if ctx.Err() != nil {
+			return failNone, 0
+		}
+		return failTransient, 0
 	}
 	after := retryAfter(resp.Header.Get("Retry-After"))
 	switch c := resp.StatusCode; {
-	case c == http.StatusTooManyRequests || c >= 500:
-		return true, after
+	case c == http.StatusTooManyRequests:
+		return failQuota, after
+	case c >= 500:
+		return failTransient, after
 	case c == http.StatusForbidden:
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		return isRateLimit(body), after
+		if isRateLimit(body) {
+			return failQuota, after
+		}
 	}
-	return false, 0
+	return failNone, 0
 }
 
 // rateLimitReasons are the 403 reasons that clear by themselves.
@@ -190,14 +244,3 @@ func withCounter(ctx context.Context, c *atomic.Int64) context.Context {
 	return context.WithValue(ctx, counterKey{}, c)
 }
 
-// limiters holds one pacer per (endpoint, subject, QPM), so that every
-// Source of a process that spends the same quota shares it.
-var limiters sync.Map
-
-func limiterFor(cfg Config) *rate.Limiter {
-	key := cfg.Endpoint + "\x00" + cfg.AdminSubject + "\x00" + strconv.Itoa(cfg.QPM)
-	// A burst of 1 spaces requests evenly, so that no window of a minute
-	// ever holds more than QPM of them.
-	l, _ := limiters.LoadOrStore(key, rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.QPM)), 1))
-	return l.(*rate.Limiter)
-}
