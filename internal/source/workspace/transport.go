@@ -243,4 +243,3 @@ type counterKey struct{}
 func withCounter(ctx context.Context, c *atomic.Int64) context.Context {
 	return context.WithValue(ctx, counterKey{}, c)
 }
-
