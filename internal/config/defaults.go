@@ -74,10 +74,10 @@ func (m MemberOptions) withDefaults() MemberOptions {
 
 func (p Policy) withDefaults() Policy {
 	if p.Mode == "" {
-		p.Mode = plan.ModeSync
+		p.Mode = string(plan.ModeSync)
 	}
 	if p.Deprovision == "" {
-		p.Deprovision = plan.DeprovisionDisable
+		p.Deprovision = string(plan.DeprovisionDisable)
 	}
 	if p.MaxDeletes == "" {
 		p.MaxDeletes = DefaultMaxDeletes

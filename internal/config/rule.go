@@ -15,11 +15,11 @@ import (
 func (r Rule) PlanPolicy() (plan.Policy, error) {
 	p := r.Policy.withDefaults()
 	out := plan.Policy{
-		Mode:               p.Mode,
+		Mode:               plan.Mode(p.Mode),
 		NoCreate:           p.NoCreate,
 		NoUpdate:           p.NoUpdate,
 		NoDelete:           p.NoDelete,
-		Deprovision:        p.Deprovision,
+		Deprovision:        plan.Deprovision(p.Deprovision),
 		CreateAsDisabled:   p.CreateAsDisabled,
 		CreateMissingUsers: *p.CreateMissingUsers,
 		AdoptExisting:      p.AdoptExisting,

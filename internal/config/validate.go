@@ -169,12 +169,12 @@ func (r Rule) validate(p *problems, key string, f *File) {
 	}
 
 	pol := r.Policy
-	switch pol.Mode {
+	switch plan.Mode(pol.Mode) {
 	case plan.ModeSync, plan.ModeAddOnly, plan.ModeRemoveOnly:
 	default:
 		p.add(key+".policy.mode", "%q is not a mode (want %s, %s or %s)", pol.Mode, plan.ModeSync, plan.ModeAddOnly, plan.ModeRemoveOnly)
 	}
-	switch pol.Deprovision {
+	switch plan.Deprovision(pol.Deprovision) {
 	case plan.DeprovisionDisable, plan.DeprovisionDelete, plan.DeprovisionNone:
 	default:
 		p.add(key+".policy.deprovision", "%q is not a deprovision action (want %s, %s or %s)", pol.Deprovision, plan.DeprovisionDisable, plan.DeprovisionDelete, plan.DeprovisionNone)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/groupsync/groupsync/internal/model"
-	"github.com/groupsync/groupsync/internal/plan"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
 // ErrSourceChanged: the source no longer matches the held plan, so applying
@@ -16,84 +17,144 @@ var ErrSourceChanged = errors.New("the source has changed since the plan was mad
 // ErrNothingHeld: the job has no held plan to approve.
 var ErrNothingHeld = errors.New("job has no held plan")
 
-// Approve applies the held plans of a job, exactly as they were reviewed,
-// if the source still hashes the same as when each plan was made. It runs
-// as a new job (trigger "approve") and returns it.
+// ErrRuleBusy: another job is running the rule.
+var ErrRuleBusy = errors.New("another job is running the rule")
+
+// Approve applies the held plans of a job in this process, exactly as they
+// were reviewed, and returns the approval's own job (trigger "approve").
 func (e *Engine) Approve(ctx context.Context, jobID string) (model.Job, error) {
+	q := newLocalQueue()
+	id, err := e.approve(ctx, q, jobID)
+	if err != nil {
+		return model.Job{}, err
+	}
+	return e.wait(ctx, q, id)
+}
+
+// StartApproval checks a held job and starts its approval on the engine's
+// queue (the cloud's), returning the approval's job ID.
+func (e *Engine) StartApproval(ctx context.Context, jobID string) (string, error) {
+	if e.opts.Queue == nil {
+		return "", errors.New("engine: no queue configured")
+	}
+	return e.approve(ctx, e.opts.Queue, jobID)
+}
+
+// approve is a stored decision for a held gate. Every held rule is planned
+// again from a fresh read first, and the approval is refused, changing
+// nothing, unless the source hashes the same and the changes are the
+// reviewed ones. Then a new job takes each rule with the reviewed plan as
+// its approved gate, and the normal users → apply → finish steps run.
+func (e *Engine) approve(ctx context.Context, q Queue, jobID string) (string, error) {
 	old, err := e.store.Job(ctx, jobID)
 	if err != nil {
-		return model.Job{}, fmt.Errorf("job %s: %w", jobID, err)
+		return "", fmt.Errorf("job %s: %w", jobID, err)
 	}
 	if old.Status != model.JobHeld {
-		return model.Job{}, fmt.Errorf("job %s is %s: %w", jobID, old.Status, ErrNothingHeld)
+		return "", fmt.Errorf("job %s is %s: %w", jobID, old.Status, ErrNothingHeld)
 	}
 	held, err := e.store.Held(ctx, jobID)
 	if err != nil {
-		return model.Job{}, fmt.Errorf("job %s: read held plans: %w", jobID, err)
+		return "", fmt.Errorf("job %s: read held plans: %w", jobID, err)
 	}
 	if len(held) == 0 {
-		return e.approveGroups(ctx, old)
+		return "", fmt.Errorf("job %s: %w", jobID, ErrNothingHeld)
 	}
 	e.fresh()
-	// Check every rule before applying any, so a refusal changes nothing.
-	runs := make([]*ruleRun, len(held))
-	for i, h := range held {
+	for _, h := range held {
 		r, err := e.rule(h.Rule)
 		if err != nil {
-			return model.Job{}, err
+			return "", err
 		}
-		rr, err := e.load(ctx, r, old.Group, true)
+		now, err := e.simulate(ctx, r, old.Group, true)
 		if err != nil {
-			return model.Job{}, err
+			return "", err
 		}
-		now, err := plan.Compute(rr.desired, rr.actual, rr.policy)
-		if err != nil {
-			return model.Job{}, fmt.Errorf("rule %s: plan: %w", r.Name, err)
+		if now.SourceHash != h.Plan.SourceHash || !sameChanges(now, h.Plan) {
+			return "", fmt.Errorf("job %s, rule %s: %w; run sync again to review a new plan", jobID, h.Rule, ErrSourceChanged)
 		}
-		if now.SourceHash != h.Plan.SourceHash {
-			return model.Job{}, fmt.Errorf("job %s, rule %s: %w; run sync again to review a new plan", jobID, h.Rule, ErrSourceChanged)
-		}
-		runs[i] = rr
 	}
+	start := e.opts.Now()
 	job := model.Job{
-		ID: NewJobID(e.opts.Now()), Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
-		Force: true, ApproveOf: jobID, Status: model.JobRunning, Started: e.opts.Now(),
+		ID: NewJobID(start), Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
+		Force: true, ApproveOf: jobID, Status: model.JobRunning, Started: start, Updated: start,
+	}
+	for _, h := range held {
+		job.Pending = append(job.Pending, h.Rule)
 	}
 	if err := e.store.CreateJob(ctx, job); err != nil {
-		return job, fmt.Errorf("create job: %w", err)
+		return "", fmt.Errorf("create job: %w", err)
 	}
-	for i, h := range held {
-		rec, err := e.newRecorder(ctx, job.ID, runs[i], len(h.Plan.Groups))
-		if err != nil {
-			return job, err
-		}
-		a := e.newApplier(runs[i], job.ID)
-		results := a.apply(ctx, h.Plan, rec.add)
-		errs := a.errs
-		if err := e.saveScope(ctx, runs[i], results); err != nil {
-			errs = append(errs, err.Error())
-		}
-		if err := rec.done(); err != nil {
-			return job, err
-		}
-		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {
-			j.Counts.Add(a.counts)
-			j.Errors = append(j.Errors, errs...)
-			return nil
-		}); err != nil {
-			return job, fmt.Errorf("update job: %w", err)
-		}
-		if err := e.store.DeleteHeld(ctx, jobID, h.Rule); err != nil {
-			return job, fmt.Errorf("job %s: drop held plan of rule %s: %w", jobID, h.Rule, err)
+	for _, h := range held {
+		if err := e.approveRule(ctx, q, job.ID, h); err != nil {
+			return job.ID, err
 		}
 	}
 	if _, err := e.store.UpdateJob(ctx, jobID, func(j *model.Job) error {
 		j.Status = model.JobApproved
 		return nil
 	}); err != nil {
-		return job, fmt.Errorf("job %s: mark approved: %w", jobID, err)
+		return job.ID, fmt.Errorf("job %s: mark approved: %w", jobID, err)
 	}
-	return e.finalize(ctx, job.ID)
+	return job.ID, nil
+}
+
+func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model.HeldPlan) error {
+	busy, err := e.claimRule(ctx, jobID, h.Rule)
+	if err != nil {
+		return err
+	}
+	if busy != "" {
+		reason := fmt.Sprintf("rule %s: job %s is running it; approve again when it ends", h.Rule, busy)
+		if err := e.endRule(ctx, jobID, h.Rule, model.GateBusy, reason, false); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: %w", reason, ErrRuleBusy)
+	}
+	scope := model.RuleRun{JobID: jobID, Rule: h.Rule, Scoped: true, Created: e.opts.Now()}
+	if was, err := e.store.RuleRun(ctx, h.JobID, h.Rule); err == nil {
+		scope.Scope, scope.Total = was.Scope, was.Total
+	}
+	if _, _, err := e.store.CreateRuleRun(ctx, scope); err != nil {
+		return fmt.Errorf("rule %s: store run: %w", h.Rule, err)
+	}
+	approved := model.HeldPlan{JobID: jobID, Rule: h.Rule, Plan: h.Plan, Decision: model.GateApproved, Reasons: h.Reasons, Created: e.opts.Now()}
+	if err := e.store.PutPlan(ctx, approved); err != nil {
+		return fmt.Errorf("rule %s: store plan: %w", h.Rule, err)
+	}
+	now := e.opts.Now()
+	if _, _, err := e.store.UpdateRuleRun(ctx, jobID, h.Rule, func(run *model.RuleRun, j *model.Job) bool {
+		return store.MergeGate(run, j, model.GateApproved, nil, len(h.Plan.Groups), now)
+	}); err != nil {
+		return fmt.Errorf("rule %s: record approval: %w", h.Rule, err)
+	}
+	return q.Publish(ctx, Step{Kind: StepUsers, JobID: jobID, Rule: h.Rule})
+}
+
+// sameChanges reports whether two plans make the same changes, ignoring
+// holds and labels: an approval applies only what was reviewed.
+func sameChanges(a, b model.Plan) bool {
+	if len(a.Groups) != len(b.Groups) || len(a.CreateUsers) != len(b.CreateUsers) ||
+		len(a.UpdateUsers) != len(b.UpdateUsers) || !slices.Equal(refIDs(a.DisableUsers), refIDs(b.DisableUsers)) ||
+		!slices.Equal(refIDs(a.DeleteUsers), refIDs(b.DeleteUsers)) {
+		return false
+	}
+	for i := range a.Groups {
+		x, y := a.Groups[i], b.Groups[i]
+		if x.GroupID != y.GroupID || x.CreateGroup != y.CreateGroup || x.UpdateGroup != y.UpdateGroup ||
+			!slices.Equal(x.Add, y.Add) || !slices.Equal(x.Remove, y.Remove) {
+			return false
+		}
+	}
+	return true
+}
+
+func refIDs(refs []model.UserRef) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.SourceID
+	}
+	return out
 }
 
 // Disconnect stops managing a rule's targets: it forgets the rule's
@@ -106,79 +167,4 @@ func (e *Engine) Disconnect(ctx context.Context, rule string) error {
 		return fmt.Errorf("rule %s: forget: %w", rule, err)
 	}
 	return nil
-}
-
-// approveGroups approves the groups a fanned-out job held one by one (each
-// task plans alone, so its hold is recorded in its result): each group is
-// read again, and applied, forced, only if its desired hash is still the
-// one the held plan was made for.
-func (e *Engine) approveGroups(ctx context.Context, old model.Job) (model.Job, error) {
-	results, err := e.store.GroupResults(ctx, old.ID)
-	if err != nil {
-		return model.Job{}, fmt.Errorf("job %s: read results: %w", old.ID, err)
-	}
-	type approval struct {
-		rr   *ruleRun
-		plan model.Plan
-	}
-	var todo []approval
-	e.fresh()
-	for _, res := range results {
-		if res.Status != model.GroupHeld {
-			continue
-		}
-		r, err := e.rule(res.Rule)
-		if err != nil {
-			return model.Job{}, err
-		}
-		g := model.GroupInfo{ID: res.GroupID, Email: res.Plan.Email, Name: res.Plan.Name}
-		rr, err := e.loadTask(ctx, r, Task{JobID: old.ID, Rule: r.Name, Group: g, Force: true})
-		if err != nil {
-			return model.Job{}, err
-		}
-		p, err := plan.Compute(rr.desired, rr.actual, rr.policy)
-		if err != nil {
-			return model.Job{}, fmt.Errorf("rule %s: plan: %w", r.Name, err)
-		}
-		if len(p.Groups) != 1 || p.Groups[0].Hash != res.Plan.Hash {
-			return model.Job{}, fmt.Errorf("job %s, group %s: %w; run sync again to review a new plan", old.ID, res.Email, ErrSourceChanged)
-		}
-		label(&p, rr)
-		todo = append(todo, approval{rr, p})
-	}
-	if len(todo) == 0 {
-		return model.Job{}, fmt.Errorf("job %s: %w", old.ID, ErrNothingHeld)
-	}
-	job := model.Job{
-		ID: NewJobID(e.opts.Now()), Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
-		Force: true, ApproveOf: old.ID, Status: model.JobRunning, Started: e.opts.Now(),
-	}
-	if err := e.store.CreateJob(ctx, job); err != nil {
-		return job, fmt.Errorf("create job: %w", err)
-	}
-	for _, ap := range todo {
-		rec, err := e.newRecorder(ctx, job.ID, ap.rr, len(ap.plan.Groups))
-		if err != nil {
-			return job, err
-		}
-		a := e.newApplier(ap.rr, job.ID)
-		a.apply(ctx, ap.plan, rec.add)
-		if err := rec.done(); err != nil {
-			return job, err
-		}
-		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {
-			j.Counts.Add(a.counts)
-			j.Errors = append(j.Errors, a.errs...)
-			return nil
-		}); err != nil {
-			return job, fmt.Errorf("update job: %w", err)
-		}
-	}
-	if _, err := e.store.UpdateJob(ctx, old.ID, func(j *model.Job) error {
-		j.Status = model.JobApproved
-		return nil
-	}); err != nil {
-		return job, fmt.Errorf("job %s: mark approved: %w", old.ID, err)
-	}
-	return e.finalize(ctx, job.ID)
 }

@@ -2,23 +2,24 @@ package engine
 
 import (
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/plan"
 )
 
 // label names the users of each group plan by email, so plans and job
 // reports read as people rather than IDs. The directory wins over the last
 // email written, which wins over the member listing.
-func label(p *model.Plan, rr *ruleRun) {
+func label(p *model.Plan, d plan.Desired, a plan.Actual) {
 	fromMembers := map[string]string{}
-	for _, m := range rr.desired.Groups {
+	for _, m := range d.Groups {
 		for _, mem := range m.Members {
 			fromMembers[mem.ID] = mem.Email
 		}
 	}
 	name := func(id string) string {
-		if u, ok := rr.desired.Users[id]; ok && u.Email != "" {
+		if u, ok := d.Users[id]; ok && u.Email != "" {
 			return u.Email
 		}
-		if o, ok := rr.actual.Users[id]; ok && o.Email != "" {
+		if o, ok := a.Users[id]; ok && o.Email != "" {
 			return o.Email
 		}
 		return fromMembers[id]

@@ -12,21 +12,9 @@ import (
 	"github.com/groupsync/groupsync/internal/plan"
 )
 
-// ruleRun is everything one rule's run reads before planning.
-type ruleRun struct {
-	rule    config.Rule
-	src     Source
-	tgt     Target
-	policy  plan.Policy
-	desired plan.Desired
-	actual  plan.Actual
-	// calls counts source API calls spent reading memberships.
-	calls int
-}
-
 // scope lists the groups of a rule in scope, narrowed to one group (by
 // email or ID) when only is set.
-func (e *Engine) scope(ctx context.Context, r config.Rule, src Source, only string) ([]model.GroupInfo, error) {
+func (e *Engine) scope(ctx context.Context, r config.RunRule, src Source, only string) ([]model.GroupInfo, error) {
 	all, err := src.ListGroups(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: list groups of source %s: %w", r.Name, r.Source, err)
@@ -48,54 +36,58 @@ func (e *Engine) scope(ctx context.Context, r config.Rule, src Source, only stri
 	return in, nil
 }
 
-// load reads the source and the store for one rule.
-func (e *Engine) load(ctx context.Context, r config.Rule, only string, force bool) (*ruleRun, error) {
-	src, tgt, err := e.connectors(r)
+// read reads one group of a rule and stages it for the rule's gate. The
+// read that completes the rule's scope publishes the gate.
+func (e *Engine) read(ctx context.Context, q Queue, jobID, rule string, g model.GroupInfo) error {
+	r, err := e.rule(rule)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	pol, err := r.PlanPolicy()
+	if err := e.fence(ctx, jobID, rule); err != nil {
+		return err
+	}
+	run, err := e.store.RuleRun(ctx, jobID, rule)
 	if err != nil {
-		return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+		return retry(fmt.Errorf("rule %s: read run: %w", rule, err))
 	}
-	pol.Force = force
-	groups, err := e.scope(ctx, r, src, only)
+	if run.Gate != "" {
+		return nil // a late redelivery: the gate has decided
+	}
+	src, _, err := e.connectors(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	users, err := e.users.get(ctx, r.Source, src)
+	e.freshFor(jobID)
+	var m model.Membership
+	if users, err := e.users.get(ctx, r.Source, src); err != nil {
+		// Without the directory the suspended filter cannot work: fail
+		// closed on this group rather than guess.
+		m = model.Membership{Group: g, Incomplete: true, Problems: []string{err.Error()}}
+	} else {
+		ms, _, err := e.readMembers(ctx, r, src, []model.GroupInfo{g}, users, false)
+		if err != nil {
+			return retry(err)
+		}
+		m = ms[0]
+	}
+	n, err := e.store.PutStaged(ctx, jobID, rule, m)
 	if err != nil {
-		return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+		return retry(fmt.Errorf("rule %s: stage %s: %w", rule, g.Email, err))
 	}
-	members, calls, err := e.readMembers(ctx, r, src, groups, users)
-	if err != nil {
-		return nil, err
+	if e.opts.Progress != nil {
+		e.opts.Progress(Progress{Phase: PhaseRead, JobID: jobID, Rule: rule, Group: g.Email, Done: n, Total: run.Total})
 	}
-	actual, err := e.actual(ctx, r.Name, nil)
-	if err != nil {
-		return nil, err
+	if n >= run.Total {
+		return q.Publish(ctx, Step{Kind: StepGate, JobID: jobID, Rule: rule})
 	}
-	return &ruleRun{
-		rule:   r,
-		src:    src,
-		tgt:    tgt,
-		policy: pol,
-		desired: plan.Desired{
-			Rule:     r.Name,
-			Groups:   members,
-			Users:    users,
-			Complete: only == "",
-		},
-		actual: actual,
-		calls:  calls,
-	}, nil
+	return nil
 }
 
 // readMembers reads every group's membership in the worker pool. A group
 // that cannot be read at all is kept as an incomplete membership with the
 // error as a problem: it fails closed, and the rest of the run goes on.
-func (e *Engine) readMembers(ctx context.Context, r config.Rule, src Source, groups []model.GroupInfo, users map[string]model.User) ([]model.Membership, int, error) {
-	opts := r.ModelMemberOptions()
+func (e *Engine) readMembers(ctx context.Context, r config.RunRule, src Source, groups []model.GroupInfo, users map[string]model.User, progress bool) ([]model.Membership, int, error) {
+	opts := r.Members
 	out := make([]model.Membership, len(groups))
 	var (
 		wg    sync.WaitGroup
@@ -121,7 +113,7 @@ func (e *Engine) readMembers(ctx context.Context, r config.Rule, src Source, gro
 			read++
 			n := read
 			mu.Unlock()
-			if e.opts.Progress != nil {
+			if progress && e.opts.Progress != nil {
 				e.opts.Progress(Progress{Phase: PhaseRead, Rule: r.Name, Group: g.Email, Done: n, Total: len(groups)})
 			}
 		}()

@@ -33,8 +33,8 @@ func (e *Engine) statusOf(res model.GroupResult, gp model.GroupPlan) string {
 	return model.GroupApplied
 }
 
-// finish stamps a result's counts, problems and end time.
-func (e *Engine) finish(res model.GroupResult, m *model.Membership) model.GroupResult {
+// finishResult stamps a result's counts and end time.
+func (e *Engine) finishResult(res model.GroupResult) model.GroupResult {
 	res.Finished = e.opts.Now()
 	res.Counts.Errors = len(res.Errors)
 	switch res.Status {
@@ -44,10 +44,6 @@ func (e *Engine) finish(res model.GroupResult, m *model.Membership) model.GroupR
 		res.Counts.Incomplete = 1
 	case model.GroupHeld:
 		res.Counts.Held = 1
-	}
-	if m != nil {
-		res.Problems = m.Problems
-		res.Cycles = m.Cycles
 	}
 	return res
 }

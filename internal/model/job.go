@@ -89,6 +89,11 @@ type Job struct {
 	Counts Counts   `json:"counts"`
 	Errors []string `json:"errors,omitempty"`
 	Held   []string `json:"held,omitempty"`
+	// Pending lists the rules whose finish step has not run yet; the job
+	// ends when it is empty.
+	Pending []string `json:"pending,omitempty"`
+	// Updated is when the job record last changed.
+	Updated time.Time `json:"updated,omitempty"`
 }
 
 // GroupResult is one group's outcome within a job.
@@ -107,11 +112,18 @@ type GroupResult struct {
 	Finished time.Time  `json:"finished"`
 }
 
-// HeldPlan is a rule's plan waiting for approval.
+// HeldPlan is a rule's plan as its gate decided it: held plans wait for
+// approval, passed and approved plans are what the apply steps carry out.
 type HeldPlan struct {
-	JobID   string    `json:"job_id"`
-	Rule    string    `json:"rule"`
-	Plan    Plan      `json:"plan"`
-	Reasons []string  `json:"reasons"`
-	Created time.Time `json:"created"`
+	JobID string `json:"job_id"`
+	Rule  string `json:"rule"`
+	Plan  Plan   `json:"plan"`
+	// Decision is the gate's (Gate* constants); empty means held, the
+	// only kind stored before gates existed.
+	Decision string    `json:"decision,omitempty"`
+	Reasons  []string  `json:"reasons"`
+	Created  time.Time `json:"created"`
 }
+
+// IsHeld reports whether the plan waits for an operator.
+func (h HeldPlan) IsHeld() bool { return h.Decision == "" || h.Decision == GateHeld }

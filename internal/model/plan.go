@@ -35,9 +35,12 @@ type GroupPlan struct {
 	Add    []string `json:"add,omitempty"`
 	Remove []string `json:"remove,omitempty"`
 	// Incomplete: the source read was partial, so Remove is empty by rule.
-	Incomplete bool     `json:"incomplete,omitempty"`
-	Held       []string `json:"held,omitempty"`
-	Skipped    []string `json:"skipped,omitempty"`
+	Incomplete bool `json:"incomplete,omitempty"`
+	// LeftScope: the group is no longer in the rule's scope (from a fresh
+	// listing), so it is emptied and its snapshot dropped.
+	LeftScope bool     `json:"left_scope,omitempty"`
+	Held      []string `json:"held,omitempty"`
+	Skipped   []string `json:"skipped,omitempty"`
 	// Hash is the desired content hash the plan brings the group to.
 	Hash string `json:"hash,omitempty"`
 	// Labels maps the user IDs in Add and Remove to emails, for reports.

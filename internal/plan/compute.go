@@ -126,7 +126,7 @@ func Compute(d Desired, a Actual, p Policy) (model.Plan, error) {
 	return plan, nil
 }
 
-func validate(d Desired, p Policy) (mode, deprovision string, err error) {
+func validate(d Desired, p Policy) (mode Mode, deprovision Deprovision, err error) {
 	mode = p.Mode
 	switch mode {
 	case "":
@@ -163,8 +163,8 @@ type computer struct {
 	d           Desired
 	a           Actual
 	p           Policy
-	mode        string
-	deprovision string
+	mode        Mode
+	deprovision Deprovision
 
 	// create holds the users to create, by source ID, so that a user in
 	// many groups is created once.
@@ -260,11 +260,12 @@ func (c *computer) leftScopeGroup(s model.Snapshot) (gp model.GroupPlan, ok bool
 	}
 	info := model.GroupInfo{ID: s.GroupID, Email: s.Email, Name: s.Name}
 	gp = model.GroupPlan{
-		GroupID: s.GroupID,
-		Email:   s.Email,
-		Name:    s.Name,
-		Hash:    model.GroupHash(info, nil, c.d.Users),
-		Skipped: []string{"delete group: a group that leaves the scope is emptied, never deleted"},
+		GroupID:   s.GroupID,
+		Email:     s.Email,
+		Name:      s.Name,
+		Hash:      model.GroupHash(info, nil, c.d.Users),
+		LeftScope: true,
+		Skipped:   []string{"delete group: a group that leaves the scope is emptied, never deleted"},
 	}
 	owned, isOwned := c.a.Groups[s.GroupID]
 	if !isOwned {

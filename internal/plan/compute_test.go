@@ -320,8 +320,8 @@ func TestComputeErrors(t *testing.T) {
 			}
 		})
 	}
-	for _, mode := range []string{"", ModeSync, ModeAddOnly, ModeRemoveOnly} {
-		for _, dep := range []string{"", DeprovisionDisable, DeprovisionDelete, DeprovisionNone} {
+	for _, mode := range []Mode{"", ModeSync, ModeAddOnly, ModeRemoveOnly} {
+		for _, dep := range []Deprovision{"", DeprovisionDisable, DeprovisionDelete, DeprovisionNone} {
 			if _, err := Compute(Desired{}, Actual{}, Policy{Mode: mode, Deprovision: dep}); err != nil {
 				t.Errorf("Compute(mode %q, deprovision %q) = %v, want no error", mode, dep, err)
 			}

@@ -98,11 +98,11 @@ func loadCase(t *testing.T, path string) (Desired, Actual, Policy) {
 	}
 	gp := gc.Policy
 	p := Policy{
-		Mode:               gp.Mode,
+		Mode:               Mode(gp.Mode),
 		NoCreate:           gp.NoCreate,
 		NoUpdate:           gp.NoUpdate,
 		NoDelete:           gp.NoDelete,
-		Deprovision:        gp.Deprovision,
+		Deprovision:        Deprovision(gp.Deprovision),
 		CreateAsDisabled:   gp.CreateAsDisabled,
 		CreateMissingUsers: gp.CreateMissingUsers == nil || *gp.CreateMissingUsers,
 		MaxDeletes:         limit(gp.MaxDeletes),

@@ -6,18 +6,25 @@ package plan
 
 import "github.com/groupsync/groupsync/internal/model"
 
+// Mode says which direction of membership change a rule makes.
+type Mode string
+
 // Modes.
 const (
-	ModeSync       = "sync"
-	ModeAddOnly    = "add-only"
-	ModeRemoveOnly = "remove-only"
+	ModeSync       Mode = "sync"
+	ModeAddOnly    Mode = "add-only"
+	ModeRemoveOnly Mode = "remove-only"
 )
+
+// Deprovision is what happens to an owned user who is in no group of the
+// rule any more.
+type Deprovision string
 
 // Deprovision actions.
 const (
-	DeprovisionDisable = "disable"
-	DeprovisionDelete  = "delete"
-	DeprovisionNone    = "none"
+	DeprovisionDisable Deprovision = "disable"
+	DeprovisionDelete  Deprovision = "delete"
+	DeprovisionNone    Deprovision = "none"
 )
 
 // Limit is a count or a percentage. The zero Limit means no limit.
@@ -31,11 +38,11 @@ type Limit struct {
 // Policy is a rule's resolved safety policy (see config.Policy for the file
 // form and defaults).
 type Policy struct {
-	Mode               string
+	Mode               Mode
 	NoCreate           bool
 	NoUpdate           bool
 	NoDelete           bool
-	Deprovision        string
+	Deprovision        Deprovision
 	CreateAsDisabled   bool
 	CreateMissingUsers bool
 	AdoptExisting      bool

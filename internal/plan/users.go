@@ -69,13 +69,13 @@ func (c *computer) deprovisionUsers(plan *model.Plan) map[string]bool {
 	why := "member of no group in scope, but "
 	switch {
 	case c.incomplete:
-		plan.Skipped = append(plan.Skipped, c.note(c.deprovision, gone, why+"a group's membership read was incomplete (fail closed)"))
+		plan.Skipped = append(plan.Skipped, c.note(string(c.deprovision), gone, why+"a group's membership read was incomplete (fail closed)"))
 		return nil
 	case c.mode == ModeAddOnly:
-		plan.Skipped = append(plan.Skipped, c.note(c.deprovision, gone, why+"mode is add-only"))
+		plan.Skipped = append(plan.Skipped, c.note(string(c.deprovision), gone, why+"mode is add-only"))
 		return nil
 	case c.p.NoDelete:
-		plan.Skipped = append(plan.Skipped, c.note(c.deprovision, gone, why+"no_delete is set"))
+		plan.Skipped = append(plan.Skipped, c.note(string(c.deprovision), gone, why+"no_delete is set"))
 		return nil
 	}
 	acted := make(map[string]bool, len(gone))

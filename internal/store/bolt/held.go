@@ -10,10 +10,10 @@ import (
 	"github.com/groupsync/groupsync/internal/model"
 )
 
-// PutHeld stores a rule's held plan for a job, replacing any earlier one.
-func (s *Store) PutHeld(ctx context.Context, h model.HeldPlan) error {
+// PutPlan stores a rule's gated plan for a job, replacing any earlier one.
+func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 	if err := errors.Join(required("job ID", h.JobID), required("rule", h.Rule)); err != nil {
-		return fmt.Errorf("put held plan: %w", err)
+		return fmt.Errorf("put plan: %w", err)
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b, err := create(tx, bucketHeld, h.JobID)
@@ -23,39 +23,42 @@ func (s *Store) PutHeld(ctx context.Context, h model.HeldPlan) error {
 		return put(b, h.Rule, h)
 	})
 	if err != nil {
-		return fmt.Errorf("put held plan %s/%s: %w", h.JobID, h.Rule, err)
+		return fmt.Errorf("put plan %s/%s: %w", h.JobID, h.Rule, err)
 	}
 	return nil
 }
 
-// Held lists a job's held plans, sorted by rule.
-func (s *Store) Held(ctx context.Context, jobID string) ([]model.HeldPlan, error) {
-	var out []model.HeldPlan
+// Plan returns a rule's gated plan for a job.
+func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, bool, error) {
+	var h model.HeldPlan
+	var ok bool
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		out, err = list[model.HeldPlan](nested(tx, bucketHeld, jobID))
+		ok, err = get(nested(tx, bucketHeld, jobID), rule, &h)
+		return err
+	})
+	if err != nil {
+		return model.HeldPlan{}, false, fmt.Errorf("plan %s/%s: %w", jobID, rule, err)
+	}
+	return h, ok, nil
+}
+
+// Held lists a job's held plans, sorted by rule.
+func (s *Store) Held(ctx context.Context, jobID string) ([]model.HeldPlan, error) {
+	var all []model.HeldPlan
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		all, err = list[model.HeldPlan](nested(tx, bucketHeld, jobID))
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("held plans of job %s: %w", jobID, err)
 	}
-	return out, nil
-}
-
-// DeleteHeld deletes a held plan; deleting a missing one is not an error.
-func (s *Store) DeleteHeld(ctx context.Context, jobID, rule string) error {
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		b := nested(tx, bucketHeld, jobID)
-		if err := del(b, rule); err != nil {
-			return err
+	var out []model.HeldPlan
+	for _, h := range all {
+		if h.IsHeld() {
+			out = append(out, h)
 		}
-		if k, _ := b.Cursor().First(); k == nil {
-			return tx.Bucket(bucketHeld).DeleteBucket([]byte(jobID))
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delete held plan %s/%s: %w", jobID, rule, err)
 	}
-	return nil
+	return out, nil
 }

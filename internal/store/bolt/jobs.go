@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -11,7 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/store"
 	"github.com/groupsync/groupsync/internal/model"
 )
 
@@ -28,7 +29,7 @@ func timeKey(started time.Time, id string) []byte {
 	return append(k, id...)
 }
 
-// loadJob reads a job inside tx; engine.ErrNotFound when missing.
+// loadJob reads a job inside tx; store.ErrNotFound when missing.
 func loadJob(tx *bolt.Tx, id string) (*bolt.Bucket, model.Job, error) {
 	b := nested(tx, bucketJobs, id)
 	var j model.Job
@@ -37,7 +38,7 @@ func loadJob(tx *bolt.Tx, id string) (*bolt.Bucket, model.Job, error) {
 		return nil, model.Job{}, err
 	}
 	if !ok {
-		return nil, model.Job{}, fmt.Errorf("job %s: %w", id, engine.ErrNotFound)
+		return nil, model.Job{}, fmt.Errorf("job %s: %w", id, store.ErrNotFound)
 	}
 	return b, j, nil
 }
@@ -50,7 +51,7 @@ func (s *Store) CreateJob(ctx context.Context, j model.Job) error {
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketJobs).Bucket([]byte(j.ID)) != nil {
-			return fmt.Errorf("job already exists")
+			return store.ErrExists
 		}
 		b, err := create(tx, bucketJobs, j.ID)
 		if err != nil {
@@ -67,7 +68,7 @@ func (s *Store) CreateJob(ctx context.Context, j model.Job) error {
 	return nil
 }
 
-// Job returns one job, or an error wrapping engine.ErrNotFound.
+// Job returns one job, or an error wrapping store.ErrNotFound.
 func (s *Store) Job(ctx context.Context, id string) (model.Job, error) {
 	var j model.Job
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -167,8 +168,7 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 		if err := put(results, key, r); err != nil {
 			return err
 		}
-		j.Done++
-		j.Counts.Add(r.Counts)
+		store.MergeResult(&j, r, time.Now())
 		first = true
 		if err := put(b, keyJob, j); err != nil && !errors.Is(err, errUnchanged) {
 			return err
@@ -179,6 +179,27 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 		return model.Job{}, false, fmt.Errorf("record result of %s/%s in job %s: %w", r.Rule, r.GroupID, r.JobID, err)
 	}
 	return j, first, nil
+}
+
+// CountResults counts a job's results for one rule.
+func (s *Store) CountResults(ctx context.Context, jobID, rule string) (int, error) {
+	n := 0
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b := nested(tx, bucketJobs, jobID, subGroups)
+		if b == nil {
+			return nil
+		}
+		prefix := []byte(rule + "\x00")
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count results of job %s: %w", jobID, err)
+	}
+	return n, nil
 }
 
 // GroupResults lists a job's results sorted by rule then group email. A

@@ -2,44 +2,36 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/groupsync/groupsync/internal/store"
 )
 
-// lease is the stored form of a lease.
-type lease struct {
-	Holder  string    `json:"holder"`
-	Expires time.Time `json:"expires"`
-}
-
-// AcquireLease takes key for holder until now+ttl. It succeeds when the
-// key is free, expired, or already held by holder (renewal). Losing is not
-// a write.
+// AcquireLease takes key for holder until now+ttl, as store.Grant decides.
+// Losing is not a write.
 func (s *Store) AcquireLease(ctx context.Context, key, holder string, ttl time.Duration) (bool, error) {
 	if err := required("lease key", key); err != nil {
+		return false, fmt.Errorf("acquire lease: %w", err)
+	}
+	if err := required("lease holder", holder); err != nil {
 		return false, fmt.Errorf("acquire lease: %w", err)
 	}
 	won := false
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLeases)
-		now := s.now()
-		var l lease
-		ok, err := get(b, key, &l)
-		if err != nil {
+		var cur store.Lease
+		if _, err := get(b, key, &cur); err != nil {
 			return err
 		}
-		if ok && l.Holder != holder && now.Before(l.Expires) {
+		l, ok := store.Grant(cur, key, holder, s.now(), ttl)
+		won = ok
+		if !ok {
 			return errUnchanged
 		}
-		data, err := json.Marshal(lease{Holder: holder, Expires: now.Add(ttl)})
-		if err != nil {
-			return err
-		}
-		won = true
-		return b.Put([]byte(key), data)
+		return put(b, key, l)
 	})
 	if err != nil {
 		return false, fmt.Errorf("acquire lease %s: %w", key, err)
@@ -51,12 +43,12 @@ func (s *Store) AcquireLease(ctx context.Context, key, holder string, ttl time.D
 func (s *Store) ReleaseLease(ctx context.Context, key, holder string) error {
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLeases)
-		var l lease
-		ok, err := get(b, key, &l)
+		var cur store.Lease
+		ok, err := get(b, key, &cur)
 		if err != nil {
 			return err
 		}
-		if !ok || l.Holder != holder {
+		if !ok || !store.Releases(cur, holder) {
 			return errUnchanged
 		}
 		return b.Delete([]byte(key))
@@ -65,4 +57,22 @@ func (s *Store) ReleaseLease(ctx context.Context, key, holder string) error {
 		return fmt.Errorf("release lease %s: %w", key, err)
 	}
 	return nil
+}
+
+// Lease returns the stored lease of key.
+func (s *Store) Lease(ctx context.Context, key string) (store.Lease, bool, error) {
+	var l store.Lease
+	var ok bool
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		ok, err = get(tx.Bucket(bucketLeases), key, &l)
+		return err
+	})
+	if err != nil {
+		return store.Lease{}, false, fmt.Errorf("read lease %s: %w", key, err)
+	}
+	if ok && l.Key == "" {
+		l.Key = key
+	}
+	return l, ok, nil
 }

@@ -8,7 +8,9 @@
 //	jobs/{jobID}/job                       job (a key)
 //	jobs/{jobID}/groups/{rule}\x00{groupID} group result
 //	jobtime/{started}{jobID}               index for newest-first listing
-//	held/{jobID}/{rule}                    held plan
+//	held/{jobID}/{rule}                    gated plan (held, passed, approved)
+//	runs/{jobID}/{rule}                    rule run (a key)
+//	runs/{jobID}/{rule}.staged/{groupID}   staged read of a group
 //	leases/{key}                           holder and expiry
 //
 // bbolt allows one writer at a time, so every read-modify-write is a real
@@ -27,11 +29,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
-
-	"github.com/groupsync/groupsync/internal/engine"
 )
-
-var _ engine.Store = (*Store)(nil)
 
 // Top-level buckets.
 var (
@@ -40,6 +38,7 @@ var (
 	bucketJobTime = []byte("jobtime")
 	bucketHeld    = []byte("held")
 	bucketLeases  = []byte("leases")
+	bucketRuns    = []byte("runs")
 )
 
 // lockTimeout is how long Open waits for another process to release the
@@ -50,7 +49,7 @@ var lockTimeout = 2 * time.Second
 // so it neither touches the file nor counts as a write.
 var errUnchanged = errors.New("unchanged")
 
-// Store is an engine.Store backed by a bbolt file. It is safe for
+// Store is a groupsync store backed by a bbolt file. It is safe for
 // concurrent use.
 type Store struct {
 	db     *bolt.DB
@@ -74,7 +73,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRules, bucketJobs, bucketJobTime, bucketHeld, bucketLeases} {
+		for _, name := range [][]byte{bucketRules, bucketJobs, bucketJobTime, bucketHeld, bucketLeases, bucketRuns} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

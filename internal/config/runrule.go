@@ -1,0 +1,51 @@
+package config
+
+import (
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/plan"
+)
+
+// RunRule is a rule resolved once for running: every default applied,
+// the policy typed and its limits parsed. The engine consumes these, never
+// the file.
+type RunRule struct {
+	Name    string
+	Source  string
+	Target  string
+	Groups  GroupFilter
+	Members model.MemberOptions
+	Policy  plan.Policy
+	// DryRun is the rule's policy.dry_run: the deployed config can make
+	// every run of the rule a dry run, and no request can undo that.
+	DryRun bool
+}
+
+// RunRules resolves every rule of the file, in file order.
+func (f *File) RunRules() ([]RunRule, error) {
+	out := make([]RunRule, 0, len(f.Rules))
+	for _, r := range f.Rules {
+		rr, err := r.RunRule()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rr)
+	}
+	return out, nil
+}
+
+// RunRule resolves one rule.
+func (r Rule) RunRule() (RunRule, error) {
+	pol, err := r.PlanPolicy()
+	if err != nil {
+		return RunRule{}, err
+	}
+	return RunRule{
+		Name:    r.Name,
+		Source:  r.Source,
+		Target:  r.Target,
+		Groups:  r.Groups,
+		Members: r.ModelMemberOptions(),
+		Policy:  pol,
+		DryRun:  r.Policy.DryRun,
+	}, nil
+}

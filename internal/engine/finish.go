@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/groupsync/groupsync/internal/config"
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
+	"github.com/groupsync/groupsync/internal/target"
+)
+
+// finish ends a rule's part of a job once every group has a result: a
+// passed plan's users are deprovisioned (counted in the job and announced
+// as a change event), the scope is remembered for the scope-drop hold, and
+// the rule finishes in one transaction with the job's counts; the last
+// rule ends the job. A busy finish is retried, never acknowledged, so a
+// finish whose worker died runs again once its lease expires.
+func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
+	r, err := e.rule(rule)
+	if err != nil {
+		return err
+	}
+	run, err := e.store.RuleRun(ctx, jobID, rule)
+	if err != nil {
+		return retry(fmt.Errorf("rule %s: read run: %w", rule, err))
+	}
+	if run.Finished {
+		return e.releaseRule(ctx, jobID, rule)
+	}
+	if err := e.fence(ctx, jobID, rule); err != nil {
+		return err
+	}
+	release, err := e.stepLease(ctx, "finish:"+jobID+":"+rule)
+	if err != nil {
+		return err
+	}
+	defer release()
+	h, ok, err := e.store.Plan(ctx, jobID, rule)
+	if err != nil || !ok {
+		return retry(fmt.Errorf("rule %s: read plan: %v", rule, err))
+	}
+	var (
+		counts model.Counts
+		errs   []string
+	)
+	switch run.Gate {
+	case model.GatePass, model.GateApproved:
+		n, err := e.store.CountResults(ctx, jobID, rule)
+		if err != nil {
+			return retry(fmt.Errorf("rule %s: count results: %w", rule, err))
+		}
+		if n < run.Groups {
+			return nil // an early duplicate: the last apply publishes finish again
+		}
+		a, err := e.newApplier(ctx, r, jobID)
+		if err != nil {
+			return err
+		}
+		disabled := a.deprovision(ctx, h.Plan.DisableUsers, false)
+		deleted := a.deprovision(ctx, h.Plan.DeleteUsers, true)
+		counts, errs = a.counts, a.errs
+		if err := e.saveScope(ctx, r, run); err != nil {
+			errs = append(errs, err.Error())
+			counts.Errors++
+		}
+		if len(disabled)+len(deleted) > 0 {
+			e.publishChange(ctx, model.ChangeEvent{JobID: jobID, Rule: rule, Status: model.GroupApplied,
+				UsersDisabled: disabled, UsersDeleted: deleted, Time: e.opts.Now().UTC()})
+		}
+	case model.GateDryRun:
+		counts = userCounts(h.Plan)
+	}
+	now := e.opts.Now()
+	_, _, err = e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
+		return store.MergeFinish(run, j, counts, errs, now)
+	})
+	if err != nil {
+		return retry(fmt.Errorf("rule %s: finish: %w", rule, err))
+	}
+	if err := e.store.DropStaged(ctx, jobID, rule); err != nil {
+		e.log.WarnContext(ctx, "staged reads left behind", "job", jobID, "rule", rule, "err", err)
+	}
+	return e.releaseRule(ctx, jobID, rule)
+}
+
+// saveScope remembers how many groups were in scope after a complete,
+// clean run, for the scope-drop hold. It writes only when the number
+// changed.
+func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.RuleRun) error {
+	job, err := e.store.Job(ctx, run.JobID)
+	if err != nil {
+		return fmt.Errorf("rule %s: read job: %w", r.Name, err)
+	}
+	if job.Group != "" {
+		return nil
+	}
+	results, err := e.store.GroupResults(ctx, run.JobID)
+	if err != nil {
+		return fmt.Errorf("rule %s: read results: %w", r.Name, err)
+	}
+	for _, res := range results {
+		if res.Rule == r.Name && (res.Status == model.GroupFailed || res.Status == model.GroupIncomplete) {
+			return nil
+		}
+	}
+	st, _, err := e.store.RuleState(ctx, r.Name)
+	if err != nil {
+		return fmt.Errorf("rule %s: read state: %w", r.Name, err)
+	}
+	if st.LastScope == run.Total {
+		return nil
+	}
+	st = model.RuleState{Rule: r.Name, LastScope: run.Total, LastJob: run.JobID, LastUpdated: e.opts.Now()}
+	if err := e.store.PutRuleState(ctx, st); err != nil {
+		return fmt.Errorf("rule %s: record scope: %w", r.Name, err)
+	}
+	return nil
+}
+
+// publishGroupChange announces an applied group's membership changes.
+func (e *Engine) publishGroupChange(ctx context.Context, res model.GroupResult) {
+	if res.Status != model.GroupApplied && res.Status != model.GroupIncomplete {
+		return
+	}
+	if res.Counts.MembersAdded+res.Counts.MembersRemove == 0 {
+		return
+	}
+	e.publishChange(ctx, model.ChangeEvent{
+		JobID: res.JobID, Rule: res.Rule, GroupID: res.GroupID, GroupEmail: res.Email, Status: res.Status,
+		Added: res.Plan.Add, Removed: res.Plan.Remove, Time: res.Finished.UTC(),
+	})
+}
+
+// publishChange hands an event to Options.Events. A lost event is logged,
+// not retried: a retry would find the group in sync and announce nothing.
+func (e *Engine) publishChange(ctx context.Context, ev model.ChangeEvent) {
+	if e.opts.Events == nil {
+		return
+	}
+	if err := e.opts.Events.PublishChange(ctx, ev); err != nil {
+		e.log.ErrorContext(ctx, "change event lost", "job", ev.JobID, "rule", ev.Rule, "group", ev.GroupEmail, "err", err)
+	}
+}
+
+func isConflict(err error) bool { return errors.Is(err, target.ErrConflict) }

@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/groupsync/groupsync/internal/config"
+	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/plan"
+	"github.com/groupsync/groupsync/internal/store"
+)
+
+// computeRule plans a rule from its reads: the one place a run's plan is
+// made, for the gate, for `groupsync plan` and for approvals. Complete
+// says the reads cover the rule's whole scope (no group filter), which
+// alone allows deprovisioning, emptying groups that left the scope and the
+// scope-drop hold.
+func (e *Engine) computeRule(ctx context.Context, r config.RunRule, reads []model.Membership, force, complete bool) (model.Plan, error) {
+	src, _, err := e.connectors(r)
+	if err != nil {
+		return model.Plan{}, err
+	}
+	users, err := e.users.get(ctx, r.Source, src)
+	if err != nil {
+		return model.Plan{}, fmt.Errorf("rule %s: %w", r.Name, err)
+	}
+	actual, err := e.actual(ctx, r.Name, nil)
+	if err != nil {
+		return model.Plan{}, err
+	}
+	pol := r.Policy
+	pol.Force = force
+	d := plan.Desired{Rule: r.Name, Groups: reads, Users: users, Complete: complete}
+	p, err := plan.Compute(d, actual, pol)
+	if err != nil {
+		return model.Plan{}, fmt.Errorf("rule %s: plan: %w", r.Name, err)
+	}
+	label(&p, d, actual)
+	return p, nil
+}
+
+// gate sums a rule's staged reads into one plan and decides it with
+// plan.Decide: nothing of the rule is applied before this step passes it.
+// The decision, its reasons and the job's held list are written in one
+// transaction; a redelivered gate resumes from the stored decision.
+func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
+	r, err := e.rule(rule)
+	if err != nil {
+		return err
+	}
+	if err := e.fence(ctx, jobID, rule); err != nil {
+		return err
+	}
+	release, err := e.stepLease(ctx, "gate:"+jobID+":"+rule)
+	if err != nil {
+		return err
+	}
+	defer release()
+	run, err := e.store.RuleRun(ctx, jobID, rule)
+	if err != nil {
+		return retry(fmt.Errorf("rule %s: read run: %w", rule, err))
+	}
+	if run.Gate != "" {
+		return e.afterGate(ctx, q, run)
+	}
+	job, err := e.store.Job(ctx, jobID)
+	if err != nil {
+		return retry(fmt.Errorf("read job: %w", err))
+	}
+	reads, err := e.store.Staged(ctx, jobID, rule)
+	if err != nil {
+		return retry(fmt.Errorf("rule %s: read staged groups: %w", rule, err))
+	}
+	if len(reads) < run.Total {
+		return nil // an early duplicate: the last read publishes the gate again
+	}
+	e.freshFor(jobID)
+	p, err := e.computeRule(ctx, r, reads, job.Force, job.Group == "")
+	if err != nil {
+		return e.endRule(ctx, jobID, rule, model.GateFailed, err.Error(), true)
+	}
+	g := plan.Decide(p, job.DryRun || r.DryRun)
+	now := e.opts.Now()
+	h := model.HeldPlan{JobID: jobID, Rule: rule, Plan: p, Decision: g.Decision, Reasons: g.Reasons, Created: now}
+	if err := e.store.PutPlan(ctx, h); err != nil {
+		return retry(fmt.Errorf("rule %s: store plan: %w", rule, err))
+	}
+	run, _, err = e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
+		return store.MergeGate(run, j, g.Decision, g.Reasons, len(p.Groups), now)
+	})
+	if err != nil {
+		return retry(fmt.Errorf("rule %s: record gate: %w", rule, err))
+	}
+	return e.afterGate(ctx, q, run)
+}
+
+// afterGate carries out a decided gate. Passed and approved plans go on
+// to the users step. Held and dry-run plans apply nothing: each group gets
+// a result that says what would change, and the rule finishes.
+func (e *Engine) afterGate(ctx context.Context, q Queue, run model.RuleRun) error {
+	switch run.Gate {
+	case model.GatePass, model.GateApproved:
+		return q.Publish(ctx, Step{Kind: StepUsers, JobID: run.JobID, Rule: run.Rule})
+	case model.GateHeld, model.GateDryRun:
+	default:
+		return nil // busy or failed: the rule has already ended
+	}
+	h, ok, err := e.store.Plan(ctx, run.JobID, run.Rule)
+	if err != nil || !ok {
+		return retry(fmt.Errorf("rule %s: read plan: %v", run.Rule, err))
+	}
+	problems, err := e.readProblems(ctx, run.JobID, run.Rule)
+	if err != nil {
+		return err
+	}
+	for _, res := range e.planOnly(run.JobID, run.Rule, h.Plan.Groups, run.Gate == model.GateHeld) {
+		ga := problems[res.GroupID]
+		res.Problems, res.Cycles = ga.Problems, ga.Cycles
+		if err := e.record(ctx, res); err != nil {
+			return err
+		}
+	}
+	return q.Publish(ctx, Step{Kind: StepFinish, JobID: run.JobID, Rule: run.Rule})
+}
+
+// readProblems returns each staged group's read problems and cycles, for
+// its result.
+func (e *Engine) readProblems(ctx context.Context, jobID, rule string) (map[string]GroupApply, error) {
+	reads, err := e.store.Staged(ctx, jobID, rule)
+	if err != nil {
+		return nil, retry(fmt.Errorf("rule %s: read staged groups: %w", rule, err))
+	}
+	out := make(map[string]GroupApply, len(reads))
+	for _, m := range reads {
+		out[m.Group.ID] = GroupApply{Problems: m.Problems, Cycles: m.Cycles}
+	}
+	return out, nil
+}
+
+// record stores a group's result and reports progress.
+func (e *Engine) record(ctx context.Context, res model.GroupResult) error {
+	res = e.finishResult(res)
+	j, _, err := e.store.RecordGroupResult(ctx, res)
+	if err != nil {
+		return retry(fmt.Errorf("record result of %s: %w", res.Email, err))
+	}
+	if e.opts.Progress != nil {
+		e.opts.Progress(Progress{Phase: PhaseApply, JobID: res.JobID, Rule: res.Rule, Group: res.Email, Status: res.Status,
+			Done: j.Done, Total: j.Total, Changes: changes(j.Counts), Errors: j.Counts.Errors})
+	}
+	return nil
+}
+
+// stepLease keeps two deliveries of one step from running at once. A busy
+// lease is retried, never acknowledged: if its holder died, the lease
+// expires and the retry runs the step.
+func (e *Engine) stepLease(ctx context.Context, key string) (release func(), err error) {
+	holder := e.opts.Holder + "/" + randomID(4)
+	ok, err := e.store.AcquireLease(ctx, key, holder, e.opts.LeaseTTL)
+	if err != nil {
+		return nil, retry(fmt.Errorf("lease %s: %w", key, err))
+	}
+	if !ok {
+		return nil, retry(fmt.Errorf("%s is being run by another worker", key))
+	}
+	return func() {
+		e.store.ReleaseLease(context.WithoutCancel(ctx), key, holder)
+	}, nil
+}
+
+func changes(c model.Counts) int {
+	return c.UsersCreated + c.UsersUpdated + c.UsersDisabled + c.UsersDeleted +
+		c.GroupsCreated + c.GroupsUpdated + c.MembersAdded + c.MembersRemove
+}
+
+func userCounts(p model.Plan) model.Counts {
+	return model.Counts{
+		UsersCreated:  len(p.CreateUsers),
+		UsersUpdated:  len(p.UpdateUsers),
+		UsersDisabled: len(p.DisableUsers),
+		UsersDeleted:  len(p.DeleteUsers),
+	}
+}

@@ -1,0 +1,58 @@
+package model
+
+import "time"
+
+// Gate decisions: what a rule's gate decided for one job. The empty
+// decision means the gate has not run yet.
+const (
+	GateHeld     = "held"     // over a limit: nothing of the rule is applied
+	GateDryRun   = "dry_run"  // the request or the rule's config says dry run
+	GatePass     = "pass"     // apply the plan
+	GateApproved = "approved" // an operator approved a held plan
+	GateBusy     = "busy"     // another job holds the rule: this job skips it
+	GateFailed   = "failed"   // the rule could not be planned (listing failed)
+)
+
+// RuleRun is one rule's progress within one job: the groups the fresh
+// listing put in scope, the gate's decision and whether the rule's finish
+// step ran. The engine's steps read it instead of remembering anything.
+type RuleRun struct {
+	JobID string `json:"job_id"`
+	Rule  string `json:"rule"`
+	// Scope is the fresh listing of the groups in scope, taken once per
+	// job. Total is len(Scope): the gate opens when that many groups have
+	// a staged read.
+	Scope []GroupInfo `json:"scope,omitempty"`
+	Total int         `json:"total"`
+	// Scoped is set once the listing is stored (a rule with no groups in
+	// scope is scoped too).
+	Scoped bool `json:"scoped,omitempty"`
+	// Gate is the decision (Gate* constants); Reasons says why a rule is
+	// held, busy or failed.
+	Gate    string   `json:"gate,omitempty"`
+	Reasons []string `json:"reasons,omitempty"`
+	// Groups is the number of group plans the gate passed to apply; the
+	// rule's finish step runs once that many results are recorded.
+	Groups int `json:"groups"`
+	// UsersDone is set once the users step has recorded its counts.
+	UsersDone bool      `json:"users_done,omitempty"`
+	Finished  bool      `json:"finished,omitempty"`
+	Created   time.Time `json:"created"`
+}
+
+// ChangeEvent is the body of a groupsync-changes message: the membership
+// changes one group received in one job, or (with no group) the users a
+// rule's finish step disabled or deleted. User IDs are the source's
+// immutable IDs.
+type ChangeEvent struct {
+	JobID         string    `json:"job_id"`
+	Rule          string    `json:"rule"`
+	GroupID       string    `json:"group_id,omitempty"`
+	GroupEmail    string    `json:"group_email,omitempty"`
+	Status        string    `json:"status"`
+	Added         []string  `json:"added,omitempty"`
+	Removed       []string  `json:"removed,omitempty"`
+	UsersDisabled []string  `json:"users_disabled,omitempty"`
+	UsersDeleted  []string  `json:"users_deleted,omitempty"`
+	Time          time.Time `json:"time"`
+}
