@@ -28,6 +28,7 @@ type TargetFactory func(ctx context.Context, name string, cfg config.Target, env
 // Sources maps source type names to factories.
 var Sources = map[string]SourceFactory{
 	"workspace": newWorkspace,
+	"ldap":      newLDAP,
 }
 
 // Targets maps target type names to factories.
