@@ -7,90 +7,112 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
-	"cloud.google.com/go/pubsub/v2"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
 )
 
-// dispatch starts a run from a groupsync-runs message: it writes the job
-// and fans out one groupsync-groups message per (rule, group).
+// dispatch handles a groupsync-runs message: a run trigger (from Cloud
+// Scheduler or the Sync function) starts or resumes a job, and the
+// engine's rule-level steps (gate, users, finish) run here.
 func dispatch(ctx context.Context, e cloudevents.Event) error {
 	rt, err := getRuntime(ctx)
 	if err != nil {
 		return eventInitError(err)
 	}
-	data, msgID, err := pubsubData(e)
+	msg, err := pubsubMessage(e)
 	if err != nil {
 		rt.log.ErrorContext(ctx, "dispatch: dropping event", "err", err)
 		return nil
 	}
+	step, err := runStep(msg)
+	if err != nil {
+		rt.log.ErrorContext(ctx, "dispatch: dropping malformed run message", "message_id", msg.ID, "err", err)
+		return nil
+	}
+	return handleStep(ctx, rt, step)
+}
+
+// syncGroup handles a groupsync-groups message: the engine's per-group
+// steps (read, apply).
+func syncGroup(ctx context.Context, e cloudevents.Event) error {
+	rt, err := getRuntime(ctx)
+	if err != nil {
+		return eventInitError(err)
+	}
+	msg, err := pubsubMessage(e)
+	if err != nil {
+		rt.log.ErrorContext(ctx, "sync group: dropping event", "err", err)
+		return nil
+	}
+	var s engine.Step
+	if err := strictJSON(msg.Data, &s); err != nil || !s.PerGroup() {
+		rt.log.ErrorContext(ctx, "sync group: dropping malformed step", "message_id", msg.ID, "step", s.Kind, "err", err)
+		return nil
+	}
+	return handleStep(ctx, rt, s)
+}
+
+// runStep decodes a groupsync-runs message. A body with a "step" field is
+// an engine step; anything else is a run trigger, whose fields are all
+// optional: Cloud Scheduler publishes "{}". A trigger without a job ID
+// (a scheduled run) takes its ID from the message, so a redelivered
+// trigger resumes its job instead of starting a second one.
+func runStep(msg pubsubMsg) (engine.Step, error) {
+	data := bytes.TrimSpace(msg.Data)
+	var probe struct {
+		Step string `json:"step"`
+	}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return engine.Step{}, err
+		}
+	}
+	if probe.Step != "" {
+		var s engine.Step
+		if err := strictJSON(data, &s); err != nil {
+			return engine.Step{}, err
+		}
+		if s.PerGroup() {
+			return engine.Step{}, fmt.Errorf("%s steps belong on %s", s.Kind, topicGroups)
+		}
+		return s, nil
+	}
 	var m runMessage
-	if len(bytes.TrimSpace(data)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&m); err != nil {
-			rt.log.ErrorContext(ctx, "dispatch: dropping malformed run message", "message_id", msgID, "err", err)
-			return nil
+	if len(data) > 0 {
+		if err := strictJSON(data, &m); err != nil {
+			return engine.Step{}, err
 		}
 	}
 	if m.Trigger == "" {
 		m.Trigger = model.TriggerSchedule
 	}
+	if m.JobID == "" {
+		if msg.ID == "" {
+			return engine.Step{}, errors.New("a trigger without a job ID needs a message ID")
+		}
+		m.JobID = engine.MessageJobID(msg.Published, msg.ID)
+	}
 	req := engine.Request{Trigger: m.Trigger, Rule: m.Rule, Group: m.Group, DryRun: m.DryRun, Force: m.Force, JobID: m.JobID}
-	if req.JobID != "" {
-		// Pub/Sub delivers at least once: a job that exists was dispatched
-		// by an earlier delivery of this message.
-		j, err := rt.store.Job(ctx, req.JobID)
-		switch {
-		case err == nil && engine.Resumable(j):
-			rt.log.InfoContext(ctx, "dispatch: resuming a job that was never fanned out", "job", j.ID)
-		case err == nil:
-			rt.log.InfoContext(ctx, "dispatch: job exists, redelivery ignored", "job", j.ID, "status", j.Status)
-			return nil
-		case !errors.Is(err, engine.ErrNotFound):
-			return fmt.Errorf("dispatch: read job %s: %w", req.JobID, err)
-		}
-	}
-	job, tasks, err := rt.engine.Dispatch(ctx, req)
-	if err != nil {
-		if errors.Is(err, engine.ErrRetry) {
-			return fmt.Errorf("dispatch: %w", err)
-		}
-		rt.log.ErrorContext(ctx, "dispatch: run not started", "job", job.ID, "err", err)
+	return engine.Step{Kind: engine.StepStart, JobID: m.JobID, Request: &req}, nil
+}
+
+// handleStep runs a step and maps its error to the event's answer: retry
+// (return it) when a redelivery can help, acknowledge otherwise.
+func handleStep(ctx context.Context, rt *runtime, s engine.Step) error {
+	err := rt.engine.Handle(ctx, s)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, engine.ErrRetry):
+		return fmt.Errorf("%s step of job %s: %w", s.Kind, s.JobID, err)
+	case errors.Is(err, engine.ErrSuperseded):
+		rt.log.InfoContext(ctx, "step skipped: the job no longer runs the rule", "step", s.Kind, "job", s.JobID, "rule", s.Rule)
 		return nil
 	}
-	msgs := make([]*pubsub.Message, len(tasks))
-	for i, t := range tasks {
-		body, err := json.Marshal(t)
-		if err != nil {
-			return fmt.Errorf("dispatch: encode task: %w", err)
-		}
-		msgs[i] = &pubsub.Message{Data: body, Attributes: map[string]string{"job_id": t.JobID, "rule": t.Rule, "group_id": t.Group.ID}}
-	}
-	n, err := publishAll(ctx, rt.groups, msgs)
-	if err != nil {
-		// The job exists, so a redelivery would be ignored: record the
-		// failure instead. The job is marked failed rather than finished,
-		// because finishing with groups missing would look like groups
-		// that left the scope.
-		msg := fmt.Sprintf("fan-out: %d of %d group tasks could not be published: %v", len(tasks)-n, len(tasks), err)
-		if _, uerr := rt.store.UpdateJob(ctx, job.ID, func(j *model.Job) error {
-			j.Errors = append(j.Errors, msg)
-			j.Counts.Errors++
-			j.Status = model.JobFailed
-			j.Finished = time.Now()
-			return nil
-		}); uerr != nil {
-			return fmt.Errorf("dispatch: %s; and recording it: %w", msg, uerr)
-		}
-		rt.log.ErrorContext(ctx, "dispatch: fan-out failed", "job", job.ID, "err", msg)
-		return nil
-	}
-	rt.log.InfoContext(ctx, "dispatched", "job", job.ID, "trigger", job.Trigger, "tasks", len(tasks), "status", job.Status)
+	rt.log.ErrorContext(ctx, "step failed", "step", s.Kind, "job", s.JobID, "rule", s.Rule, "err", err)
 	return nil
 }
 
@@ -105,4 +127,10 @@ func eventInitError(err error) error {
 		return nil
 	}
 	return fmt.Errorf("runtime: %w", err)
+}
+
+func strictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }

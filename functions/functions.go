@@ -1,14 +1,15 @@
 // Package functions holds groupsync's Cloud Functions (gen2) adapters. Its
 // init registers, and nothing else in the module registers:
 //
-//   - Dispatch (CloudEvent, topic groupsync-runs): starts a run. The message
-//     body is JSON {"trigger", "rule", "group", "dry_run", "force",
-//     "job_id"}, all optional; Cloud Scheduler's "{}" is a scheduled full
-//     run. It writes the job and publishes one task per group to
-//     groupsync-groups.
-//   - SyncGroup (CloudEvent, topic groupsync-groups): syncs one group (the
-//     message body is an engine.Task) and publishes a ChangeEvent to
-//     groupsync-changes when members were added or removed.
+//   - Dispatch (CloudEvent, topic groupsync-runs): a run trigger, JSON
+//     {"trigger", "rule", "group", "dry_run", "force", "job_id"}, all
+//     optional (Cloud Scheduler's "{}" is a scheduled full run whose job ID
+//     derives from the message ID), starts or resumes a job; the engine's
+//     rule-level steps (gate, users, finish; bodies with a "step" field)
+//     run here too.
+//   - SyncGroup (CloudEvent, topic groupsync-groups): the engine's
+//     per-group steps (read, apply). Applied membership changes and the
+//     users a run deprovisioned are published to groupsync-changes.
 //   - Sync (HTTP): the JSON API of internal/httpapi. POST publishes a run to
 //     groupsync-runs and answers 202 {"job_id"}; GET reads jobs. Callers
 //     present a Google-signed ID token.

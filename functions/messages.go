@@ -8,9 +8,12 @@ import (
 
 	"cloud.google.com/go/pubsub/v2"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
 )
 
-// runMessage is the body of a groupsync-runs message. Every field is
+// runMessage is the body of a groupsync-runs trigger. Every field is
 // optional: Cloud Scheduler publishes "{}".
 type runMessage struct {
 	Trigger string `json:"trigger,omitempty"`
@@ -21,34 +24,81 @@ type runMessage struct {
 	JobID   string `json:"job_id,omitempty"`
 }
 
-// ChangeEvent is the body of a groupsync-changes message: the membership
-// changes one group received in one job. User IDs are the source's
-// immutable IDs. The message's attributes repeat job_id, rule and group_id
-// for subscription filters.
-type ChangeEvent struct {
-	JobID      string    `json:"job_id"`
-	Rule       string    `json:"rule"`
-	GroupID    string    `json:"group_id"`
-	GroupEmail string    `json:"group_email"`
-	Status     string    `json:"status"`
-	Added      []string  `json:"added,omitempty"`
-	Removed    []string  `json:"removed,omitempty"`
-	Time       time.Time `json:"time"`
+// pubsubMsg is the Pub/Sub message inside a CloudEvent.
+type pubsubMsg struct {
+	Data      []byte    `json:"data"`
+	ID        string    `json:"messageId"`
+	Published time.Time `json:"publishTime"`
 }
 
-// pubsubData returns the payload of a Pub/Sub CloudEvent
-// (google.cloud.pubsub.topic.v1.messagePublished) and its message ID.
-func pubsubData(e cloudevents.Event) (data []byte, id string, err error) {
+// pubsubMessage returns the message of a Pub/Sub CloudEvent
+// (google.cloud.pubsub.topic.v1.messagePublished).
+func pubsubMessage(e cloudevents.Event) (pubsubMsg, error) {
 	var body struct {
-		Message struct {
-			Data []byte `json:"data"`
-			ID   string `json:"messageId"`
-		} `json:"message"`
+		Message pubsubMsg `json:"message"`
 	}
 	if err := json.Unmarshal(e.Data(), &body); err != nil {
-		return nil, "", fmt.Errorf("event %s: not a Pub/Sub message: %w", e.ID(), err)
+		return pubsubMsg{}, fmt.Errorf("event %s: not a Pub/Sub message: %w", e.ID(), err)
 	}
-	return body.Message.Data, body.Message.ID, nil
+	if body.Message.Published.IsZero() {
+		body.Message.Published = e.Time()
+	}
+	return body.Message, nil
+}
+
+// pubsubQueue carries the engine's steps: per-group steps on
+// groupsync-groups (SyncGroup), the rest on groupsync-runs (Dispatch).
+type pubsubQueue struct {
+	runs, groups *pubsub.Publisher
+}
+
+// Publish implements engine.Queue. It waits until every step is accepted,
+// so a step that returns nil has handed on all of its work.
+func (q *pubsubQueue) Publish(ctx context.Context, steps ...engine.Step) error {
+	var runs, groups []*pubsub.Message
+	for _, s := range steps {
+		body, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("encode %s step: %w", s.Kind, err)
+		}
+		m := &pubsub.Message{Data: body, Attributes: map[string]string{"job_id": s.JobID, "rule": s.Rule, "step": s.Kind}}
+		if s.PerGroup() {
+			groups = append(groups, m)
+		} else {
+			runs = append(runs, m)
+		}
+	}
+	for _, t := range []struct {
+		p    *pubsub.Publisher
+		msgs []*pubsub.Message
+	}{{q.runs, runs}, {q.groups, groups}} {
+		if len(t.msgs) == 0 {
+			continue
+		}
+		if n, err := publishAll(ctx, t.p, t.msgs); err != nil {
+			return fmt.Errorf("%d of %d steps not published: %w: %w", len(t.msgs)-n, len(t.msgs), err, engine.ErrRetry)
+		}
+	}
+	return nil
+}
+
+// pubsubEvents publishes change events to groupsync-changes. The
+// message's attributes repeat job_id, rule and group_id for subscription
+// filters.
+type pubsubEvents struct {
+	changes *pubsub.Publisher
+}
+
+func (p *pubsubEvents) PublishChange(ctx context.Context, ev model.ChangeEvent) error {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	_, err = publishAll(ctx, p.changes, []*pubsub.Message{{
+		Data:       body,
+		Attributes: map[string]string{"job_id": ev.JobID, "rule": ev.Rule, "group_id": ev.GroupID},
+	}})
+	return err
 }
 
 // publishAll publishes every message and waits for all of them. It returns

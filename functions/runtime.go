@@ -122,6 +122,10 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 			r.close()
 		}
 	}()
+	rules, err := cfg.RunRules()
+	if err != nil {
+		return nil, permanentError{fmt.Errorf("config: %w", err)}
+	}
 	sources, targets, err := registry.Connect(ctx, cfg, registry.Env{Resolver: cfg.Resolver(r.secrets), Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
@@ -135,7 +139,11 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 	r.runs = r.pubsub.Publisher(topicRuns)
 	r.groups = r.pubsub.Publisher(topicGroups)
 	r.changes = r.pubsub.Publisher(topicChanges)
-	r.engine = engine.New(cfg, r.store, sources, targets, engine.Options{Logger: log})
+	r.engine = engine.New(rules, r.store, sources, targets, engine.Options{
+		Logger: log,
+		Queue:  &pubsubQueue{runs: r.runs, groups: r.groups},
+		Events: &pubsubEvents{changes: r.changes},
+	})
 
 	audience := os.Getenv(envAudience)
 	if audience == "" {

@@ -129,6 +129,10 @@ func (a *app) open(ctx context.Context, connect bool, opts engine.Options) (*ses
 	if err != nil {
 		return nil, err
 	}
+	rules, err := cfg.RunRules()
+	if err != nil {
+		return nil, err
+	}
 	s := &session{cfg: cfg}
 	sources := map[string]engine.Source{}
 	targets := map[string]engine.Target{}
@@ -144,6 +148,6 @@ func (a *app) open(ctx context.Context, connect bool, opts engine.Options) (*ses
 		return nil, err
 	}
 	opts.Logger = a.log
-	s.engine = engine.New(cfg, s.store, sources, targets, opts)
+	s.engine = engine.New(rules, s.store, sources, targets, opts)
 	return s, nil
 }
