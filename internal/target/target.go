@@ -22,6 +22,12 @@ type CreateOptions struct {
 // Created is the outcome of a create.
 type Created struct {
 	ID string
-	// Adopted is true when an existing object was taken over.
+	// Adopted is true when an existing object was taken over because the
+	// rule adopts existing objects.
 	Adopted bool
+	// TakenOver is true when an existing object carried the source ID as
+	// its externalId: groupsync created it and lost the record (a crash
+	// between the create and recording ownership), so it takes the object
+	// back as its own, with or without Adopt. It is never set with Adopted.
+	TakenOver bool
 }

@@ -52,6 +52,9 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 	defer t.mu.Unlock()
 	for id, have := range t.users {
 		if strings.EqualFold(have.UserName, u.Email) {
+			if have.ExternalID == u.ID {
+				return target.Created{ID: id, TakenOver: true}, nil
+			}
 			if !opts.Adopt {
 				return target.Created{}, fmt.Errorf("user %s: %w", u.Email, target.ErrConflict)
 			}
@@ -111,6 +114,9 @@ func (t *Target) CreateGroup(ctx context.Context, g model.GroupInfo, opts target
 	defer t.mu.Unlock()
 	for id, have := range t.groups {
 		if strings.EqualFold(have.DisplayName, g.Email) {
+			if have.ExternalID == g.ID {
+				return target.Created{ID: id, TakenOver: true}, nil
+			}
 			if !opts.Adopt {
 				return target.Created{}, fmt.Errorf("group %s: %w", g.Email, target.ErrConflict)
 			}

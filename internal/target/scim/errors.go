@@ -15,6 +15,9 @@ import (
 // (RFC 7644 §3.12).
 const scimNoTarget = "noTarget"
 
+// maxDetail bounds the detail an Error keeps of a server's answer.
+const maxDetail = 300
+
 // Error is a SCIM error response. It unwraps to target.ErrNotFound for 404.
 type Error struct {
 	Method string
@@ -86,12 +89,14 @@ func parseError(method, path string, status int, body []byte, token string) *Err
 	} else {
 		e.Detail = strings.TrimSpace(string(body))
 	}
-	if len(e.Detail) > 300 {
-		e.Detail = e.Detail[:300] + "…"
-	}
 	// A server that echoes the request must not leak the token into logs.
+	// Redact first: cutting first could leave a prefix of the token that
+	// no longer matches it.
 	if token != "" {
 		e.Detail = strings.ReplaceAll(e.Detail, token, "[REDACTED]")
+	}
+	if len(e.Detail) > maxDetail {
+		e.Detail = strings.ToValidUTF8(e.Detail[:maxDetail], "") + "…"
 	}
 	return e
 }

@@ -23,8 +23,9 @@ func groupDisplayName(g model.GroupInfo) string {
 
 // CreateGroup creates g with displayName = its email and externalId = its
 // source ID, or finds it first by displayName (case-insensitively) and then
-// externalId; an existing group is adopted when opts.Adopt, else the error
-// wraps target.ErrConflict. opts.Active does not apply to groups.
+// externalId. An existing group whose externalId is the source ID is taken
+// over (Created.TakenOver); any other is adopted when opts.Adopt, else the
+// error wraps target.ErrConflict. opts.Active does not apply to groups.
 func (t *Target) CreateGroup(ctx context.Context, g model.GroupInfo, opts target.CreateOptions) (target.Created, error) {
 	if g.ID == "" {
 		return target.Created{}, errors.New("scim: group has no source ID")
@@ -34,34 +35,34 @@ func (t *Target) CreateGroup(ctx context.Context, g model.GroupInfo, opts target
 		return target.Created{}, fmt.Errorf("scim: group %s has no email or name", g.ID)
 	}
 	body := group{Schemas: []string{schemaGroup}, DisplayName: dn, ExternalID: g.ID}
-	lookup := func(ctx context.Context) (string, error) { return t.lookupGroup(ctx, g.ID, dn) }
+	lookup := func(ctx context.Context) (found, error) { return t.lookupGroup(ctx, g.ID, dn) }
 	return t.create(ctx, "group", dn, "/Groups", body, lookup, opts)
 }
 
-func (t *Target) lookupGroup(ctx context.Context, sourceID, displayName string) (string, error) {
-	found, err := t.findGroups(ctx, eqFilter("displayName", displayName))
+func (t *Target) lookupGroup(ctx context.Context, sourceID, displayName string) (found, error) {
+	groups, err := t.findGroups(ctx, eqFilter("displayName", displayName))
 	if err != nil {
-		return "", err
+		return found{}, err
 	}
-	for _, f := range found {
+	for _, f := range groups {
 		if strings.EqualFold(strings.TrimSpace(f.DisplayName), displayName) && f.ID != "" {
-			return f.ID, nil
+			return found{id: f.ID, ours: f.ExternalID == sourceID}, nil
 		}
 	}
-	found, err = t.findGroups(ctx, eqFilter("externalId", sourceID))
+	groups, err = t.findGroups(ctx, eqFilter("externalId", sourceID))
 	if statusOf(err) == http.StatusBadRequest {
 		t.logger.DebugContext(ctx, "externalId filter refused", "err", err.Error())
-		return "", nil
+		return found{}, nil
 	}
 	if err != nil {
-		return "", err
+		return found{}, err
 	}
-	for _, f := range found {
+	for _, f := range groups {
 		if f.ExternalID == sourceID && f.ID != "" {
-			return f.ID, nil
+			return found{id: f.ID, ours: true}, nil
 		}
 	}
-	return "", nil
+	return found{}, nil
 }
 
 // UpdateGroup sets the group's displayName (its email) after a rename. It

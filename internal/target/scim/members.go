@@ -163,20 +163,38 @@ func (t *Target) applyChanges(ctx context.Context, caps capabilities, gid string
 		return errors.Join(t.applyChanges(ctx, caps, gid, changes[:h]), t.applyChanges(ctx, caps, gid, changes[h:]))
 	}
 	c := changes[0]
+	if !c.add && statusOf(err) == http.StatusBadRequest && scimTypeOf(err) == scimNoTarget {
+		// The server itself says the member was not there.
+		return nil
+	}
 	in, verr := t.isMember(ctx, gid, c.id)
 	switch {
 	case verr != nil:
-		return fmt.Errorf("%s: %w (verify: %v)", c, err, verr)
+		return fmt.Errorf("%s: %w (unconfirmed: %v)", c, err, verr)
 	case in == c.add:
 		return nil // already a member, or already not one
 	}
 	return fmt.Errorf("%s: %w", c, err)
 }
 
-// isMember asks the server whether uid is a member of gid, by filter (AWS
-// returns no members on a group GET), falling back to the group's members.
+// errUnconfirmed: no read could show whether a change took effect, so it
+// must count as not applied.
+var errUnconfirmed = errors.New("the server's answers do not show the membership")
+
+// isMember reports whether uid is a member of gid, as far as a read
+// positively shows it (rule 7 of SCIM-NOTES): a group GET that returns
+// members settles it either way; a filter can only show presence, because
+// servers that do not support members.value answer 200 with no results.
+// When nothing settles it, the error wraps errUnconfirmed.
 func (t *Target) isMember(ctx context.Context, gid, uid string) (bool, error) {
-	for _, f := range []string{
+	ms, listed, err := t.groupMembers(ctx, gid)
+	if err != nil {
+		return false, err
+	}
+	if listed {
+		return slices.Contains(ms, uid), nil
+	}
+	for i, f := range []string{
 		eqFilter("id", gid) + " and " + eqFilter("members.value", uid),
 		eqFilter("members.value", uid),
 	} {
@@ -187,31 +205,37 @@ func (t *Target) isMember(ctx context.Context, gid, uid string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return slices.ContainsFunc(found, func(g group) bool { return g.ID == gid }), nil
+		// A server that ignores the filter answers with other groups too;
+		// its answer shows nothing.
+		if slices.ContainsFunc(found, func(g group) bool { return g.ID == gid }) &&
+			(i > 0 || !slices.ContainsFunc(found, func(g group) bool { return g.ID != gid })) {
+			return true, nil
+		}
 	}
-	ms, err := t.groupMembers(ctx, gid)
-	if err != nil {
-		return false, err
-	}
-	return slices.Contains(ms, uid), nil
+	return false, fmt.Errorf("is %s in group %s: %w", uid, gid, errUnconfirmed)
 }
 
-// groupMembers reads a group's members from a GET of the group. AWS returns
-// none there; only use it where the provider has nothing better.
-func (t *Target) groupMembers(ctx context.Context, gid string) ([]string, error) {
+// groupMembers reads a group's members from a GET of the group. listed is
+// false when the answer has no members attribute at all (AWS never sends
+// one): that says nothing about the membership, not that it is empty.
+func (t *Target) groupMembers(ctx context.Context, gid string) (ids []string, listed bool, err error) {
 	resp, err := t.do(ctx, request{method: http.MethodGet, path: "/Groups/" + gid})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var g group
+	var g struct {
+		Members *[]member `json:"members"`
+	}
 	if err := json.Unmarshal(resp.body, &g); err != nil {
-		return nil, fmt.Errorf("scim: decode group: %w", err)
+		return nil, false, fmt.Errorf("scim: decode group: %w", err)
 	}
-	ids := make([]string, len(g.Members))
-	for i, m := range g.Members {
-		ids[i] = m.Value
+	if g.Members == nil {
+		return nil, false, nil
 	}
-	return ids, nil
+	for _, m := range *g.Members {
+		ids = append(ids, m.Value)
+	}
+	return ids, true, nil
 }
 
 // putMembers changes membership on a provider without PATCH: it reads the
@@ -227,19 +251,24 @@ func (t *Target) putMembers(ctx context.Context, caps capabilities, gid string, 
 		return fmt.Errorf("scim: decode group %s: %w", gid, err)
 	}
 	var cur struct {
-		Members []map[string]any `json:"members"`
+		Members *[]map[string]any `json:"members"`
 	}
 	if err := json.Unmarshal(resp.body, &cur); err != nil {
 		return fmt.Errorf("scim: decode group %s: %w", gid, err)
+	}
+	if cur.Members == nil {
+		// A PUT built from a list it did not read would drop every
+		// member it was not told about, owned or not.
+		return fmt.Errorf("scim: put members of group %s: the group's GET returns no members attribute, so its member list cannot be rewritten safely: %w", gid, errUnconfirmed)
 	}
 	drop := make(map[string]bool, len(remove))
 	for _, id := range remove {
 		drop[id] = true
 	}
-	have := make(map[string]bool, len(cur.Members))
-	members := make([]map[string]any, 0, len(cur.Members)+len(add))
+	have := make(map[string]bool, len(*cur.Members))
+	members := make([]map[string]any, 0, len(*cur.Members)+len(add))
 	changed := false
-	for _, m := range cur.Members {
+	for _, m := range *cur.Members {
 		v, _ := m["value"].(string)
 		if drop[v] {
 			changed = true

@@ -58,7 +58,8 @@ func validUser(u model.User) error {
 }
 
 // CreateUser creates u, or finds it first by userName (compared
-// case-insensitively) and then by externalId. An existing user is adopted
+// case-insensitively) and then by externalId. An existing user whose
+// externalId is u.ID is taken over (Created.TakenOver); any other is adopted
 // when opts.Adopt, else the error wraps target.ErrConflict. A 409 from the
 // create is resolved the same way by looking the user up again.
 func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.CreateOptions) (target.Created, error) {
@@ -66,27 +67,40 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 		return target.Created{}, err
 	}
 	email := strings.TrimSpace(u.Email)
-	lookup := func(ctx context.Context) (string, error) { return t.lookupUser(ctx, u) }
+	lookup := func(ctx context.Context) (found, error) { return t.lookupUser(ctx, u) }
 	return t.create(ctx, "user", email, "/Users", userPayload(u, opts.Active), lookup, opts)
 }
 
-func adopt(kind, key, id string, opts target.CreateOptions) (target.Created, error) {
-	if !opts.Adopt {
-		return target.Created{}, fmt.Errorf("scim: %s %s exists as %s: %w", kind, key, id, target.ErrConflict)
+// found is an existing object a lookup turned up: its ID, and whether it
+// carries the source ID as externalId.
+type found struct {
+	id   string
+	ours bool
+}
+
+// adopt decides about an existing object: one that carries the source ID
+// is groupsync's own (created before a crash lost its record); any other
+// is a name clash, taken over only when the rule adopts.
+func adopt(kind, key string, f found, opts target.CreateOptions) (target.Created, error) {
+	switch {
+	case f.ours:
+		return target.Created{ID: f.id, TakenOver: true}, nil
+	case !opts.Adopt:
+		return target.Created{}, fmt.Errorf("scim: %s %s exists as %s: %w", kind, key, f.id, target.ErrConflict)
 	}
-	return target.Created{ID: id, Adopted: true}, nil
+	return target.Created{ID: f.id, Adopted: true}, nil
 }
 
 // create looks an object up before creating it, adopts or refuses what it
 // finds, and resolves a 409 from the create by looking it up again: never
 // by retrying the create blindly, as the object exists, maybe hidden from
 // the filter (case, eventual consistency).
-func (t *Target) create(ctx context.Context, kind, key, path string, body any, lookup func(context.Context) (string, error), opts target.CreateOptions) (target.Created, error) {
+func (t *Target) create(ctx context.Context, kind, key, path string, body any, lookup func(context.Context) (found, error), opts target.CreateOptions) (target.Created, error) {
 	existing, err := lookup(ctx)
 	if err != nil {
 		return target.Created{}, fmt.Errorf("scim: look up %s %s: %w", kind, key, err)
 	}
-	if existing != "" {
+	if existing.id != "" {
 		return adopt(kind, key, existing, opts)
 	}
 	resp, err := t.do(ctx, request{method: http.MethodPost, path: path, body: body})
@@ -95,7 +109,7 @@ func (t *Target) create(ctx context.Context, kind, key, path string, body any, l
 		switch {
 		case lerr != nil:
 			return target.Created{}, fmt.Errorf("scim: create %s %s: %w; look up after conflict: %w", kind, key, err, lerr)
-		case existing == "":
+		case existing.id == "":
 			return target.Created{}, fmt.Errorf("scim: create %s %s: the server reports it exists but none matches its name or externalId: %w: %w", kind, key, target.ErrConflict, err)
 		}
 		return adopt(kind, key, existing, opts)
@@ -115,36 +129,35 @@ func (t *Target) create(ctx context.Context, kind, key, path string, body any, l
 	return target.Created{ID: got.ID}, nil
 }
 
-// lookupUser returns the ID of the user with u's userName or externalId,
-// or "" if there is none.
-func (t *Target) lookupUser(ctx context.Context, u model.User) (string, error) {
+// lookupUser finds the user with u's userName or externalId.
+func (t *Target) lookupUser(ctx context.Context, u model.User) (found, error) {
 	email := strings.TrimSpace(u.Email)
-	found, err := t.findUsers(ctx, eqFilter("userName", email))
+	users, err := t.findUsers(ctx, eqFilter("userName", email))
 	if err != nil {
-		return "", err
+		return found{}, err
 	}
 	// Check the answer: lenient servers ignore filters they do not know.
-	for _, f := range found {
+	for _, f := range users {
 		if strings.EqualFold(strings.TrimSpace(f.UserName), email) && f.ID != "" {
-			return f.ID, nil
+			return found{id: f.ID, ours: f.ExternalID == u.ID}, nil
 		}
 	}
-	found, err = t.findUsers(ctx, eqFilter("externalId", u.ID))
+	users, err = t.findUsers(ctx, eqFilter("externalId", u.ID))
 	if statusOf(err) == http.StatusBadRequest {
 		// A provider that cannot filter on externalId (one filter
 		// attribute only) has answered the userName lookup already.
 		t.logger.DebugContext(ctx, "externalId filter refused", "err", err.Error())
-		return "", nil
+		return found{}, nil
 	}
 	if err != nil {
-		return "", err
+		return found{}, err
 	}
-	for _, f := range found {
+	for _, f := range users {
 		if f.ExternalID == u.ID && f.ID != "" {
-			return f.ID, nil
+			return found{id: f.ID, ours: true}, nil
 		}
 	}
-	return "", nil
+	return found{}, nil
 }
 
 // UpdateUser rewrites the user's userName, names and email and sets active

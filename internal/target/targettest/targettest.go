@@ -54,6 +54,10 @@ type Harness struct {
 	// one request, and a reader of its server. Servers may be shared
 	// between calls: the suite names every object uniquely per subtest.
 	New func(t *testing.T, batchSize int) (engine.Target, State)
+	// GroupsWithoutExternalID says that the target cannot mark a group
+	// with its source ID (Google Workspace groups have no externalIds), so
+	// a group left behind by a crash is a name clash like any other.
+	GroupsWithoutExternalID bool
 }
 
 // Run runs the suite.
@@ -72,6 +76,7 @@ func Run(t *testing.T, h Harness) {
 		{"DeleteUser", testDeleteUser},
 		{"CreateGroup", testCreateGroup},
 		{"CreateGroupAdoptOrConflict", testCreateGroupAdoptOrConflict},
+		{"TakeOverAfterCrash", testTakeOverAfterCrash},
 		{"UpdateGroup", testUpdateGroup},
 		{"ModifyMembersBatches", testModifyMembersBatches},
 		{"ModifyMembersIdempotent", testModifyMembersIdempotent},
@@ -169,13 +174,16 @@ func testCreateUserAdoptOrConflict(t *testing.T, h Harness) {
 	u := newUser(t, "carol")
 	id := mustCreateUser(t, ctx, tg, u)
 
-	_, err := tg.CreateUser(ctx, u, target.CreateOptions{Active: true})
+	// Another source user with the same email is a name clash.
+	clash := u
+	clash.ID = u.ID + "-other"
+	_, err := tg.CreateUser(ctx, clash, target.CreateOptions{Active: true})
 	if !errors.Is(err, target.ErrConflict) {
 		t.Errorf("CreateUser of an existing user without Adopt: err = %v, want ErrConflict", err)
 	}
-	// The same user with its email in another case: userName is
+	// The same clash with its email in another case: userName is
 	// case-insensitive.
-	upper := u
+	upper := clash
 	upper.Email = strings.ToUpper(u.Email)
 	c, err := tg.CreateUser(ctx, upper, target.CreateOptions{Active: true, Adopt: true})
 	if err != nil {
@@ -307,10 +315,13 @@ func testCreateGroupAdoptOrConflict(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatalf("CreateGroup: %v", err)
 	}
-	if _, err := tg.CreateGroup(ctx, g, target.CreateOptions{Active: true}); !errors.Is(err, target.ErrConflict) {
+	// Another source group with the same email is a name clash.
+	clash := g
+	clash.ID = g.ID + "-other"
+	if _, err := tg.CreateGroup(ctx, clash, target.CreateOptions{Active: true}); !errors.Is(err, target.ErrConflict) {
 		t.Errorf("CreateGroup of an existing group without Adopt: err = %v, want ErrConflict", err)
 	}
-	got, err := tg.CreateGroup(ctx, g, target.CreateOptions{Active: true, Adopt: true})
+	got, err := tg.CreateGroup(ctx, clash, target.CreateOptions{Active: true, Adopt: true})
 	if err != nil {
 		t.Fatalf("CreateGroup with Adopt: %v", err)
 	}
@@ -428,4 +439,43 @@ func testModifyMembersNothing(t *testing.T, h Harness) {
 		t.Fatalf("ModifyMembers(nothing): %v", err)
 	}
 	checkMembers(t, ctx, st, c.ID, "no change", nil)
+}
+
+// testTakeOverAfterCrash: a create whose answer was lost (a crash before
+// ownership was recorded) left an object that carries the source ID. The
+// next create takes it over as groupsync's own, with or without Adopt, and
+// never creates a second one.
+func testTakeOverAfterCrash(t *testing.T, h Harness) {
+	ctx := t.Context()
+	tg, _ := h.New(t, 100)
+	u := newUser(t, "erin")
+	uid := mustCreateUser(t, ctx, tg, u)
+	for _, adopt := range []bool{false, true} {
+		c, err := tg.CreateUser(ctx, u, target.CreateOptions{Active: true, Adopt: adopt})
+		if want := (target.Created{ID: uid, TakenOver: true}); err != nil || c != want {
+			t.Errorf("CreateUser again (Adopt %v) = %+v, %v; want %+v", adopt, c, err, want)
+		}
+	}
+	g := newGroup(t, "infra")
+	first, err := tg.CreateGroup(ctx, g, target.CreateOptions{Active: true})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+	for _, adopt := range []bool{false, true} {
+		c, err := tg.CreateGroup(ctx, g, target.CreateOptions{Active: true, Adopt: adopt})
+		switch {
+		case h.GroupsWithoutExternalID && adopt:
+			if want := (target.Created{ID: first.ID, Adopted: true}); err != nil || c != want {
+				t.Errorf("CreateGroup again (Adopt) = %+v, %v; want %+v", c, err, want)
+			}
+		case h.GroupsWithoutExternalID:
+			if !errors.Is(err, target.ErrConflict) {
+				t.Errorf("CreateGroup again without Adopt: err = %v, want ErrConflict", err)
+			}
+		default:
+			if want := (target.Created{ID: first.ID, TakenOver: true}); err != nil || c != want {
+				t.Errorf("CreateGroup again (Adopt %v) = %+v, %v; want %+v", adopt, c, err, want)
+			}
+		}
+	}
 }

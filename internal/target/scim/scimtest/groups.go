@@ -69,8 +69,13 @@ func (s *Server) groups1(w http.ResponseWriter, r *http.Request) *scimError {
 		var match []clause
 		if f := r.URL.Query().Get("filter"); f != "" {
 			var err *scimError
-			if match, err = parseFilter(f, groupFilterAttrs); err != nil {
+			if match, err = parseFilter(f, groupFilterAttrs); err != nil && !s.opts.EmptyUnsupportedFilter {
 				return err
+			}
+			if err != nil || (s.opts.EmptyUnsupportedFilter && filtersMembers(match)) {
+				start, count, _ := s.page(r.URL.Query())
+				writeJSON(w, http.StatusOK, "", listResponse(nil, start, count))
+				return nil
 			}
 		}
 		start, count, err := s.page(r.URL.Query())
@@ -146,7 +151,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, id string) *scimE
 	}
 	switch r.Method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, s.etag(g.version), s.renderGroup(g, s.opts.MembersInGet || s.opts.NoPatch))
+		writeJSON(w, http.StatusOK, s.etag(g.version), s.renderGroup(g, (s.opts.MembersInGet || s.opts.NoPatch) && !s.opts.HideMembers))
 		return nil
 	case http.MethodDelete:
 		delete(s.groups, id)
@@ -184,6 +189,9 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, id string) *scimE
 			return errorf(http.StatusNotImplemented, "", "PATCH is not supported")
 		}
 		s.patches[id]++
+		if s.opts.GroupPatchStatus != 0 {
+			return errorf(s.opts.GroupPatchStatus, "", "injected group PATCH failure")
+		}
 		if err := s.checkIfMatch(r, g.version); err != nil {
 			return err
 		}

@@ -51,6 +51,16 @@ type Options struct {
 	// RejectFilteredRemove answers 400 invalidPath for remove paths of the
 	// form members[value eq "ID"], so that clients must send value arrays.
 	RejectFilteredRemove bool
+	// EmptyUnsupportedFilter answers a filter the server does not support,
+	// and any filter on members.value, with 200 and no results instead of
+	// 400, as the Go library elimity-com/scim does.
+	EmptyUnsupportedFilter bool
+	// HideMembers leaves members out of every group GET, even with
+	// NoPatch, so that a client cannot rebuild the member list from it.
+	HideMembers bool
+	// GroupPatchStatus, when set, is the status every group PATCH answers
+	// with, unapplied; SetGroupPatchStatus changes it on a running server.
+	GroupPatchStatus int
 }
 
 // User is a user as the server stores it.
