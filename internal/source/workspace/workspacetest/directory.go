@@ -3,7 +3,6 @@ package workspacetest
 import (
 	"encoding/base64"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,40 +36,17 @@ func (s *Server) serveDirectory(w http.ResponseWriter, r *http.Request, path str
 	s.count(endpoint)
 	s.total.Add(1)
 
-	grant, ok := s.grant(r)
-	if !ok {
-		writeError(w, http.StatusUnauthorized, "authError", "global",
-			"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
-		return
-	}
 	q := r.URL.Query()
 	offset, page, err := decodePageToken(q.Get("pageToken"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid", "global", "Invalid Input: pageToken")
 		return
 	}
-	if s.fault(w, endpoint, groupKey, page) {
-		return
-	}
-	if over, wait := s.overQuota(); over {
-		w.Header().Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(wait.Seconds())))))
-		writeError(w, http.StatusForbidden, "userRateLimitExceeded", "usageLimits",
-			"Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com'.")
-		return
-	}
 	need := ScopeGroupReadonly
 	if endpoint == EndpointUsers {
 		need = ScopeUserReadonly
 	}
-	if !grant.scopes[need] && !grant.scopes[strings.TrimSuffix(need, ".readonly")] {
-		writeError(w, http.StatusForbidden, "insufficientPermissions", "global",
-			"Request had insufficient authentication scopes.")
-		return
-	}
-	if grant.subject == "" {
-		// A token without a delegated subject is the service account
-		// itself, which holds no admin role.
-		writeError(w, http.StatusForbidden, "forbidden", "global", "Not Authorized to access this resource/api")
+	if !s.admit(w, r, endpoint, groupKey, page, need) {
 		return
 	}
 	fields, err := parseFields(q.Get("fields"))
@@ -119,8 +95,12 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 		}
 		kind, key = "admin#directory#users", "users"
 		domain := strings.ToLower(q.Get("domain"))
+		match, err := parseUserQuery(q.Get("query"))
+		if err != nil {
+			return nil, http.StatusBadRequest, "Invalid Input: query"
+		}
 		for _, u := range o.Users {
-			if domain == "" || strings.HasSuffix(strings.ToLower(u.PrimaryEmail), "@"+domain) {
+			if (domain == "" || strings.HasSuffix(strings.ToLower(u.PrimaryEmail), "@"+domain)) && match(u) {
 				items = append(items, func() any { return o.apiUser(u) })
 			}
 		}

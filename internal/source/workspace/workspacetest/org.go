@@ -1,6 +1,7 @@
 package workspacetest
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -36,6 +37,22 @@ type User struct {
 	FamilyName   string
 	Suspended    bool
 	Archived     bool
+	// Fields the write endpoints set (see write.go).
+	ExternalIDs []ExternalID
+	OrgUnitPath string
+	// Password is what users.insert or a password change sent, with its
+	// HashFunction ("" for a clear-text password). The API never shows
+	// either; tests read them here.
+	Password                  string
+	HashFunction              string
+	ChangePasswordAtNextLogin bool
+}
+
+// ExternalID is one of a user's externalIds.
+type ExternalID struct {
+	Type       string `json:"type"`
+	CustomType string `json:"customType,omitempty"`
+	Value      string `json:"value"`
 }
 
 // Group is a group and its direct members, in listing order.
@@ -87,6 +104,7 @@ func (o *Org) clone() *Org {
 	c := &Org{CustomerID: o.CustomerID, Domain: o.Domain}
 	for _, u := range o.Users {
 		cu := *u
+		cu.ExternalIDs = append([]ExternalID(nil), u.ExternalIDs...)
 		c.Users = append(c.Users, &cu)
 	}
 	for _, g := range o.Groups {
@@ -142,7 +160,7 @@ func (s *Server) apiMember(g *Group, m Member) map[string]any {
 }
 
 func (o *Org) apiUser(u *User) map[string]any {
-	return map[string]any{
+	out := map[string]any{
 		"kind":         "admin#directory#user",
 		"etag":         etag(u.ID, u.PrimaryEmail),
 		"id":           u.ID,
@@ -152,11 +170,20 @@ func (o *Org) apiUser(u *User) map[string]any {
 			"familyName": u.FamilyName,
 			"fullName":   strings.TrimSpace(u.GivenName + " " + u.FamilyName),
 		},
-		"suspended":  u.Suspended,
-		"archived":   u.Archived,
-		"customerId": o.CustomerID,
-		"isAdmin":    false,
+		"suspended":   u.Suspended,
+		"archived":    u.Archived,
+		"customerId":  o.CustomerID,
+		"isAdmin":     false,
+		"orgUnitPath": cmp.Or(u.OrgUnitPath, "/"),
 	}
+	if len(u.ExternalIDs) > 0 {
+		ids := make([]any, len(u.ExternalIDs))
+		for i, x := range u.ExternalIDs {
+			ids[i] = map[string]any{"type": x.Type, "customType": x.CustomType, "value": x.Value}
+		}
+		out["externalIds"] = ids
+	}
+	return out
 }
 
 func (o *Org) apiGroup(g *Group) map[string]any {

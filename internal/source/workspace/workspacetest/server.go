@@ -50,6 +50,7 @@ const (
 	ScopeUserReadonly  = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 	ScopeGroup         = "https://www.googleapis.com/auth/admin.directory.group"
 	ScopeUser          = "https://www.googleapis.com/auth/admin.directory.user"
+	ScopeGroupMember   = "https://www.googleapis.com/auth/admin.directory.group.member"
 	ScopeAuditReadonly = "https://www.googleapis.com/auth/admin.reports.audit.readonly"
 )
 
@@ -124,7 +125,7 @@ func NewServer(org *Org, opts ...Option) *Server {
 		key:   sharedKey(),
 		keyID: "fakekey0001",
 		granted: map[string]bool{
-			ScopeGroupReadonly: true, ScopeUserReadonly: true, ScopeGroup: true, ScopeUser: true,
+			ScopeGroupReadonly: true, ScopeUserReadonly: true, ScopeGroup: true, ScopeUser: true, ScopeGroupMember: true,
 			ScopeAuditReadonly: true,
 		},
 		org:    org.clone(),
@@ -226,8 +227,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSignJWT(w, r)
 	case strings.HasPrefix(p, "/_fake/"):
 		s.serveAdmin(w, r)
-	case strings.HasPrefix(p, "/admin/directory/v1/") && r.Method == http.MethodGet:
+	case p == batchPath && r.Method == http.MethodPost:
+		s.serveBatch(w, r)
+	case strings.HasPrefix(p, "/admin/directory/v1/") && r.Method == http.MethodGet && isListing(p):
 		s.serveDirectory(w, r, strings.TrimPrefix(p, "/admin/directory/v1/"))
+	case strings.HasPrefix(p, "/admin/directory/v1/"):
+		s.serveResource(w, r, strings.TrimPrefix(p, "/admin/directory/v1/"))
 	default:
 		writeError(w, http.StatusNotFound, "notFound", "global", "Not Found")
 	}
