@@ -12,8 +12,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/groupsync/groupsync/internal/store"
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
 const (

@@ -79,9 +79,13 @@ func (s *Store) UpdateRuleRun(ctx context.Context, jobID, rule string, fn func(*
 			return err
 		}
 		j = cur
-		if !fn(&r, &j) {
+		// fn works on copies: what it changed before returning false must
+		// not be returned as if stored.
+		nr, nj := r, j
+		if !fn(&nr, &nj) {
 			return errUnchanged
 		}
+		r, j = nr, nj
 		j.ID, r.JobID, r.Rule = jobID, jobID, rule
 		if err := put(rb, rule, r); err != nil && !errors.Is(err, errUnchanged) {
 			return err

@@ -9,9 +9,10 @@ import (
 )
 
 // DataWrites wraps a store and counts the calls that write sync data:
-// snapshots, ownership, rule state, held plans and forgotten rules. These
-// are what an unchanged resync must not make. Job records and leases are a
-// run's own log and are not counted.
+// snapshots, ownership, rule state and forgotten rules. These are what an
+// unchanged resync must not make. Job records (jobs, results, rule runs,
+// staged reads, gated plans) and leases are a run's own log and are not
+// counted.
 type DataWrites struct {
 	engine.Store
 	n atomic.Int64
@@ -46,11 +47,6 @@ func (s *DataWrites) DeleteOwned(ctx context.Context, rule, kind, id string) err
 func (s *DataWrites) PutRuleState(ctx context.Context, st model.RuleState) error {
 	s.n.Add(1)
 	return s.Store.PutRuleState(ctx, st)
-}
-
-func (s *DataWrites) PutHeld(ctx context.Context, h model.HeldPlan) error {
-	s.n.Add(1)
-	return s.Store.PutHeld(ctx, h)
 }
 
 func (s *DataWrites) ForgetRule(ctx context.Context, rule string) error {

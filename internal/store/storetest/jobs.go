@@ -11,6 +11,7 @@ import (
 
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
 func job(id, rule string, started time.Time) model.Job {
@@ -51,6 +52,23 @@ func testJobRoundTrip(t *testing.T, s engine.Store) {
 	must(t, "Job", err)
 	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
 		t.Errorf("Job mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// testCreateJobExists checks that a retried create cannot reset a job.
+func testCreateJobExists(t *testing.T, s engine.Store) {
+	ctx := t.Context()
+	want := job("j1", "r1", t0)
+	must(t, "CreateJob", s.CreateJob(ctx, want))
+	again := job("j1", "r2", t0.Add(time.Hour))
+	again.Done = 2
+	if err := s.CreateJob(ctx, again); !errors.Is(err, store.ErrExists) {
+		t.Errorf("CreateJob of a taken ID: err = %v, want one wrapping store.ErrExists", err)
+	}
+	got, err := s.Job(ctx, "j1")
+	must(t, "Job", err)
+	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
+		t.Errorf("Job after second CreateJob mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -208,15 +226,21 @@ func testRecordGroupResult(t *testing.T, s engine.Store) {
 	start.Counts = model.Counts{Errors: 1}
 	must(t, "CreateJob", s.CreateJob(ctx, start))
 
+	before := time.Now().Add(-time.Second)
 	r1 := result("j1", "r1", "g1", "g1@example.com", model.Counts{Groups: 1, MembersAdded: 2, MembersRemove: 1})
 	j, first, err := s.RecordGroupResult(ctx, r1)
 	must(t, "RecordGroupResult", err)
 	if !first {
 		t.Error("first RecordGroupResult: first = false")
 	}
+	// A result is progress: the stuck-job reaper reads Updated.
+	if !j.Updated.After(before) {
+		t.Errorf("RecordGroupResult left Updated at %v, want it bumped", j.Updated)
+	}
 	want := start
 	want.Done = 1
 	want.Counts = model.Counts{Groups: 1, MembersAdded: 2, MembersRemove: 1, Errors: 1}
+	want.Updated = j.Updated
 	if diff := cmp.Diff(want, j, cmpOpts...); diff != "" {
 		t.Errorf("RecordGroupResult job mismatch (-want +got):\n%s", diff)
 	}
@@ -341,59 +365,40 @@ func testGroupResultsSorted(t *testing.T, s engine.Store) {
 	}
 }
 
-func held(jobID, rule string) model.HeldPlan {
-	return model.HeldPlan{
-		JobID: jobID,
-		Rule:  rule,
-		Plan: model.Plan{
-			Rule:        rule,
-			Groups:      []model.GroupPlan{{GroupID: "g1", Email: "g1@example.com", Remove: []string{"u1", "u2"}, Held: []string{"too many"}}},
-			DeleteUsers: []model.UserRef{{SourceID: "u1", TargetID: "t1", Email: "u1@example.com"}},
-			CreateUsers: []model.User{{ID: "u9", Email: "u9@example.com", GivenName: "N"}},
-			Held:        []string{"max_deletes"},
-			SourceHash:  "sh-" + rule,
-		},
-		Reasons: []string{"max_deletes exceeded: 3 > 2"},
-		Created: t0,
-	}
-}
-
-func testHeld(t *testing.T, s engine.Store) {
+func testCountResults(t *testing.T, s engine.Store) {
 	ctx := t.Context()
-	got, err := s.Held(ctx, "j1")
-	must(t, "Held", err)
-	if len(got) != 0 {
-		t.Fatalf("Held of empty store = %d plans, want 0", len(got))
+	if n, err := s.CountResults(ctx, "nope", "r1"); err != nil || n != 0 {
+		t.Errorf("CountResults of missing job = %d, %v; want 0, nil", n, err)
 	}
-	hb, ha, other := held("j1", "rb"), held("j1", "ra"), held("j2", "ra")
-	for _, h := range []model.HeldPlan{hb, ha, other} {
-		must(t, "PutHeld", s.PutHeld(ctx, h))
+	must(t, "CreateJob", s.CreateJob(ctx, job("j1", "r1", t0)))
+	must(t, "CreateJob", s.CreateJob(ctx, job("j2", "r1", t0)))
+	// "r1x" shares a prefix with "r1", and a redelivered result is one.
+	for _, r := range []model.GroupResult{
+		result("j1", "r1", "g1", "g1@example.com", model.Counts{}),
+		result("j1", "r1", "g2", "g2@example.com", model.Counts{}),
+		result("j1", "r1", "g2", "g2@example.com", model.Counts{}),
+		result("j1", "r1x", "g3", "g3@example.com", model.Counts{}),
+		result("j1", "r2", "g1", "g1@example.com", model.Counts{}),
+		result("j2", "r1", "g9", "g9@example.com", model.Counts{}),
+	} {
+		if _, _, err := s.RecordGroupResult(ctx, r); err != nil {
+			t.Fatalf("RecordGroupResult: %v", err)
+		}
 	}
-	got, err = s.Held(ctx, "j1")
-	must(t, "Held", err)
-	if diff := cmp.Diff([]model.HeldPlan{ha, hb}, got, cmpOpts...); diff != "" {
-		t.Errorf("Held mismatch (-want +got):\n%s", diff)
-	}
-
-	// Overwrite, then delete one.
-	ha.Reasons = []string{"scope dropped"}
-	must(t, "PutHeld", s.PutHeld(ctx, ha))
-	must(t, "DeleteHeld", s.DeleteHeld(ctx, "j1", "rb"))
-	got, err = s.Held(ctx, "j1")
-	must(t, "Held", err)
-	if diff := cmp.Diff([]model.HeldPlan{ha}, got, cmpOpts...); diff != "" {
-		t.Errorf("Held after overwrite and delete mismatch (-want +got):\n%s", diff)
-	}
-	got, err = s.Held(ctx, "j2")
-	must(t, "Held", err)
-	if diff := cmp.Diff([]model.HeldPlan{other}, got, cmpOpts...); diff != "" {
-		t.Errorf("Held(j2) mismatch (-want +got):\n%s", diff)
-	}
-	must(t, "DeleteHeld", s.DeleteHeld(ctx, "j1", "ra"))
-	must(t, "DeleteHeld (absent)", s.DeleteHeld(ctx, "j1", "ra"))
-	got, err = s.Held(ctx, "j1")
-	must(t, "Held", err)
-	if len(got) != 0 {
-		t.Errorf("Held after deleting all = %d plans, want 0", len(got))
+	for _, tt := range []struct {
+		job, rule string
+		want      int
+	}{
+		{"j1", "r1", 2},
+		{"j1", "r1x", 1},
+		{"j1", "r2", 1},
+		{"j1", "r3", 0},
+		{"j2", "r1", 1},
+	} {
+		n, err := s.CountResults(ctx, tt.job, tt.rule)
+		must(t, "CountResults", err)
+		if n != tt.want {
+			t.Errorf("CountResults(%s, %s) = %d, want %d", tt.job, tt.rule, n, tt.want)
+		}
 	}
 }

@@ -95,3 +95,36 @@ func testLeaseConcurrent(t *testing.T, s engine.Store) {
 		t.Errorf("%d concurrent AcquireLease calls: winners %v, want exactly one", n, winners)
 	}
 }
+
+func testLease(t *testing.T, s engine.Store) {
+	ctx := t.Context()
+	if l, ok, err := s.Lease(ctx, "r1:g1"); err != nil || ok {
+		t.Fatalf("Lease of empty store = %+v, ok %v, err %v; want none", l, ok, err)
+	}
+	before := time.Now()
+	if !acquire(t, s, "r1:g1", "a", time.Hour) {
+		t.Fatal("AcquireLease of a free key = false")
+	}
+	after := time.Now()
+	acquire(t, s, "r1:g2", "b", time.Minute)
+	l, ok, err := s.Lease(ctx, "r1:g1")
+	must(t, "Lease", err)
+	if !ok {
+		t.Fatal("Lease: ok = false after AcquireLease")
+	}
+	// Firestore keeps microseconds.
+	lo, hi := before.Add(time.Hour).Add(-time.Microsecond), after.Add(time.Hour).Add(time.Microsecond)
+	if l.Key != "r1:g1" || l.Holder != "a" || l.Expires.Before(lo) || l.Expires.After(hi) {
+		t.Errorf("Lease = %+v; want key r1:g1, holder a, expiry between %v and %v", l, lo, hi)
+	}
+	if !l.Held(after) {
+		t.Errorf("Lease %+v is not held right after AcquireLease", l)
+	}
+	must(t, "ReleaseLease", s.ReleaseLease(ctx, "r1:g1", "a"))
+	if l, ok, err := s.Lease(ctx, "r1:g1"); err != nil || (ok && l.Held(time.Now())) {
+		t.Errorf("Lease after release = %+v, ok %v, err %v; want none", l, ok, err)
+	}
+	if l, ok, err := s.Lease(ctx, "r1:g2"); err != nil || !ok || l.Holder != "b" {
+		t.Errorf("Lease(r1:g2) after releasing r1:g1 = %+v, ok %v, err %v; want holder b", l, ok, err)
+	}
+}

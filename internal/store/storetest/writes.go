@@ -6,6 +6,7 @@ import (
 
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
 // WriteCounter is a store that counts its committed writes.
@@ -17,7 +18,8 @@ type WriteCounter interface {
 
 // RunWrites checks the write accounting that "an unchanged group costs zero
 // writes" rests on: rewriting the same data, deleting what is absent, a
-// repeated result, a lost lease and every read cost nothing.
+// repeated result, a lost lease, a repeated create or stage, an update
+// that changes nothing and every read cost nothing.
 func RunWrites(t *testing.T, open func(t *testing.T) WriteCounter) {
 	t.Helper()
 	ctx := t.Context()
@@ -27,6 +29,8 @@ func RunWrites(t *testing.T, open func(t *testing.T) WriteCounter) {
 	own := model.Owned{Rule: "r", Kind: model.KindUser, SourceID: "u1", TargetID: "t1", Updated: time.Now()}
 	job := model.Job{ID: "j", Status: model.JobRunning, Started: time.Now()}
 	res := model.GroupResult{JobID: "j", Rule: "r", GroupID: "g", Counts: model.Counts{Groups: 1}}
+	run := model.RuleRun{JobID: "j", Rule: "r", Scope: []model.GroupInfo{{ID: "g"}}, Total: 1, Scoped: true}
+	read := model.Membership{Group: model.GroupInfo{ID: "g"}, Members: []model.Member{{ID: "u1"}}}
 
 	steps := []struct {
 		name string
@@ -60,7 +64,29 @@ func RunWrites(t *testing.T, open func(t *testing.T) WriteCounter) {
 		{"AcquireLease lost", func() error { _, err := s.AcquireLease(ctx, "k", "b", time.Hour); return err }, 0},
 		{"ReleaseLease not holder", func() error { return s.ReleaseLease(ctx, "k", "b") }, 0},
 		{"ReleaseLease", func() error { return s.ReleaseLease(ctx, "k", "a") }, 1},
-		{"DeleteHeld absent", func() error { return s.DeleteHeld(ctx, "j", "r") }, 0},
+		{"Lease", func() error { _, _, err := s.Lease(ctx, "k"); return err }, 0},
+		{"CountResults", func() error { _, err := s.CountResults(ctx, "j", "r"); return err }, 0},
+		{"CreateRuleRun", func() error { _, _, err := s.CreateRuleRun(ctx, run); return err }, 1},
+		{"CreateRuleRun again", func() error { _, _, err := s.CreateRuleRun(ctx, run); return err }, 0},
+		{"RuleRun", func() error { _, err := s.RuleRun(ctx, "j", "r"); return err }, 0},
+		{"UpdateRuleRun no-op", func() error {
+			_, _, err := s.UpdateRuleRun(ctx, "j", "r", func(*model.RuleRun, *model.Job) bool { return false })
+			return err
+		}, 0},
+		{"UpdateRuleRun", func() error {
+			_, _, err := s.UpdateRuleRun(ctx, "j", "r", func(r *model.RuleRun, j *model.Job) bool {
+				return store.MergeGate(r, j, model.GatePass, nil, 1, time.Now())
+			})
+			return err
+		}, 1},
+		{"PutStaged", func() error { _, err := s.PutStaged(ctx, "j", "r", read); return err }, 1},
+		{"PutStaged again", func() error { _, err := s.PutStaged(ctx, "j", "r", read); return err }, 0},
+		{"Staged", func() error { _, err := s.Staged(ctx, "j", "r"); return err }, 0},
+		{"DropStaged", func() error { return s.DropStaged(ctx, "j", "r") }, 1},
+		{"DropStaged absent", func() error { return s.DropStaged(ctx, "j", "r") }, 0},
+		{"PutPlan", func() error { return s.PutPlan(ctx, model.HeldPlan{JobID: "j", Rule: "r", Decision: model.GatePass}) }, 1},
+		{"Plan", func() error { _, _, err := s.Plan(ctx, "j", "r"); return err }, 0},
+		{"Held", func() error { _, err := s.Held(ctx, "j"); return err }, 0},
 		{"ForgetRule", func() error { return s.ForgetRule(ctx, "r") }, 1},
 	}
 	for _, st := range steps {
