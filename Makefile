@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/groupsync
 
-.PHONY: all build test vet fmt-check peers demo bench tf-check clean
+.PHONY: all build test vet fmt-check peers demo demo-cloud bench tf-check clean
 
 all: build
 
@@ -31,6 +31,12 @@ peers:
 # make demo: the real pipeline against local stand-ins for Google and a SCIM app.
 demo: build peers
 	bash scripts/demo.sh
+
+# make demo-cloud: the serverless pipeline (the Cloud Functions under the
+# Functions Framework, the Firestore and Pub/Sub emulators) against the same
+# local stand-ins.
+demo-cloud: build peers
+	bash scripts/demo-cloud.sh
 
 # make bench: benchmarks; the table goes to docs/benchmarks.md.
 bench: peers
