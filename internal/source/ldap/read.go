@@ -368,7 +368,11 @@ func (f *flattener) inChain(ctx context.Context, g *group) error {
 
 // oneLine shortens an error to its first line for Problems.
 func oneLine(err error) string {
-	s := ldapReason(err)
+	s := err.Error()
+	var le *ldap.Error
+	if errors.As(err, &le) {
+		s = strings.Replace(s, le.Error(), ldapReason(le), 1)
+	}
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
