@@ -176,6 +176,21 @@ func (s *Server) Group(id string) (Group, bool) {
 	return c, true
 }
 
+// Groups returns copies of all stored groups with sorted members, sorted
+// by displayName.
+func (s *Server) Groups() []Group {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Group, 0, len(s.groups))
+	for _, g := range s.groups {
+		c := *g
+		c.Members = slices.Sorted(slices.Values(g.Members))
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(a.DisplayName, b.DisplayName) })
+	return out
+}
+
 // Members returns a group's sorted member IDs (nil if there is no group).
 func (s *Server) Members(groupID string) []string {
 	g, _ := s.Group(groupID)
