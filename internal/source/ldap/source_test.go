@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	goldap "github.com/go-ldap/ldap/v3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/source/ldap"
