@@ -87,7 +87,7 @@ func TestLDAPProblems(t *testing.T) {
 				` scope: tree, page_size: -1, flavor: novell, attributes: {id: dn, email: "mail||x"}}`,
 			want: []string{
 				`groupsync.yaml: sources.hq.url: "http://x" is not ldap://HOST[:PORT] or ldaps://HOST[:PORT]`,
-				`groupsync.yaml: sources.hq.password: "hunter2" is not a secret reference (want env://NAME, file://PATH or secret://projects/P/secrets/S/versions/V)`,
+				`groupsync.yaml: sources.hq.password: is not a secret reference; the value is not shown (want env://NAME, file://PATH or secret://projects/P/secrets/S/versions/V)`,
 				`groupsync.yaml: sources.hq.bind_dn: "cn" is not a DN: DN ended with incomplete type, value pair`,
 				`groupsync.yaml: sources.hq.base_dn: "dc=x,," is not a DN: incomplete type, value pair`,
 				`groupsync.yaml: sources.hq.user_filter: "(uid=a" is not an LDAP filter: unexpected end of filter`,

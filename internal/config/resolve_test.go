@@ -65,8 +65,8 @@ func TestResolveErrors(t *testing.T) {
 		{"secret://projects/p/secrets/s/versions/1", nil, "secret://projects/p/secrets/s/versions/1: Secret Manager is not configured in this runtime (use env:// or file:// locally)"},
 		{"secret://projects/p/secrets/s/versions/1", sm, "secret://projects/p/secrets/s/versions/1: rpc error: code = NotFound desc = projects/p/secrets/s/versions/1 not found"},
 		{"secret://projects/p/secrets/empty/versions/1", sm, "secret://projects/p/secrets/empty/versions/1: the value is empty"},
-		{"keyless", nil, `"keyless" is not a secret reference (want env://NAME, file://PATH or secret://projects/P/secrets/S/versions/V)`},
-		{"secret://p/s", sm, `"secret://p/s" is not secret://projects/P/secrets/S/versions/V`},
+		{"keyless", nil, `is not a secret reference; the value is not shown (want env://NAME, file://PATH or secret://projects/P/secrets/S/versions/V)`},
+		{"secret://p/s", sm, `the secret:// reference is not secret://projects/P/secrets/S/versions/V`},
 	}
 	for _, tt := range tests {
 		r := &Resolver{BaseDir: dir, SecretManager: tt.sm}

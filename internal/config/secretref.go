@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -21,23 +22,29 @@ var (
 	credentialsWant = "env://NAME, file://PATH, secret://projects/P/secrets/S/versions/V or keyless"
 )
 
-// checkSecretRef checks a reference's syntax only; nothing is read.
+// checkSecretRef checks a reference's syntax only; nothing is read. Its
+// errors never quote ref: a value that is not a well-formed reference may
+// be the secret itself, pasted in, and validation errors end up in logs.
+// The caller names the key.
 func checkSecretRef(ref string) error {
 	switch {
 	case strings.HasPrefix(ref, schemeEnv):
 		if name := strings.TrimPrefix(ref, schemeEnv); !reEnvName.MatchString(name) {
-			return fmt.Errorf("%q does not name an environment variable (want env://NAME)", ref)
+			return errors.New("the env:// reference does not name an environment variable (want env://NAME)")
 		}
 	case strings.HasPrefix(ref, schemeFile):
 		if strings.TrimPrefix(ref, schemeFile) == "" {
-			return fmt.Errorf("%q has no file path (want file://PATH)", ref)
+			return errors.New("the file:// reference has no file path (want file://PATH)")
 		}
 	case strings.HasPrefix(ref, schemeSecret):
 		if !reSecretName.MatchString(strings.TrimPrefix(ref, schemeSecret)) {
-			return fmt.Errorf("%q is not secret://projects/P/secrets/S/versions/V", ref)
+			return errors.New("the secret:// reference is not secret://projects/P/secrets/S/versions/V")
 		}
 	default:
-		return fmt.Errorf("%q is not a secret reference (want %s)", ref, secretRefWant)
+		return fmt.Errorf("%s (want %s)", notARef, secretRefWant)
 	}
 	return nil
 }
+
+// notARef is the message for a value that is no reference at all.
+const notARef = "is not a secret reference; the value is not shown"

@@ -110,7 +110,7 @@ func TestParseProblems(t *testing.T) {
 			want: []string{
 				`groupsync.yaml: sources.corp.type: "okta" is not a supported source type (want workspace or ldap)`,
 				`groupsync.yaml: sources.other.type: required (want workspace or ldap)`,
-				`groupsync.yaml: targets.app.type: "slack" is not a supported target type (want scim)`,
+				`groupsync.yaml: targets.app.type: "slack" is not a supported target type (want scim or workspace)`,
 			},
 		},
 		{
@@ -131,11 +131,11 @@ func TestParseProblems(t *testing.T) {
 				"  app2: {type: scim, url: \"https://x.example.com\", token: \"env://MY-TOKEN\"}\n" +
 				"rules:\n  - {name: eng, source: a, target: app}\n",
 			want: []string{
-				`groupsync.yaml: sources.a.credentials: "https://k" is not a secret reference (want env://NAME, file://PATH, secret://projects/P/secrets/S/versions/V or keyless)`,
-				`groupsync.yaml: sources.b.credentials: "secret://projects/p/secrets/s" is not secret://projects/P/secrets/S/versions/V`,
-				`groupsync.yaml: sources.c.credentials: "file://" has no file path (want file://PATH)`,
-				`groupsync.yaml: targets.app.token: "keyless" is not a secret reference (want env://NAME, file://PATH or secret://projects/P/secrets/S/versions/V)`,
-				`groupsync.yaml: targets.app2.token: "env://MY-TOKEN" does not name an environment variable (want env://NAME)`,
+				`groupsync.yaml: sources.a.credentials: is not a secret reference; the value is not shown (want env://NAME, file://PATH, secret://projects/P/secrets/S/versions/V or keyless)`,
+				`groupsync.yaml: sources.b.credentials: the secret:// reference is not secret://projects/P/secrets/S/versions/V`,
+				`groupsync.yaml: sources.c.credentials: the file:// reference has no file path (want file://PATH)`,
+				`groupsync.yaml: targets.app.token: is not a secret reference; the value is not shown (want env://NAME, file://PATH or secret://projects/P/secrets/S/versions/V)`,
+				`groupsync.yaml: targets.app2.token: the env:// reference does not name an environment variable (want env://NAME)`,
 			},
 		},
 		{
