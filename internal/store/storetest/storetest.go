@@ -1,6 +1,7 @@
 // Package storetest is the conformance suite for engine.Store. Every store
-// implementation (bbolt, Firestore) runs it from its own tests, so the
-// engine can rely on the same semantics whichever store is configured.
+// implementation (bbolt, Firestore, the in-memory memstore) runs it from
+// its own tests, so the engine can rely on the same semantics whichever
+// store is configured.
 //
 // The suite only uses the engine.Store interface and never assumes anything
 // about how a store lays out its data.
