@@ -33,7 +33,8 @@ var Sources = map[string]SourceFactory{
 
 // Targets maps target type names to factories.
 var Targets = map[string]TargetFactory{
-	"scim": newSCIM,
+	"scim":      newSCIM,
+	"workspace": newWorkspaceTarget,
 }
 
 // Connect builds every source and target the config names.

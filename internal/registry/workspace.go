@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"strings"
 
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/engine"
@@ -19,14 +18,8 @@ func newWorkspace(ctx context.Context, name string, cfg config.Source, env Env) 
 		TokenURL:       cfg.TokenURL,
 		QPM:            cfg.QPM,
 	}
-	if strings.EqualFold(cfg.Credentials, config.CredentialsKeyless) {
-		wc.Keyless = true
-	} else {
-		key, err := env.Resolver.Resolve(ctx, cfg.Credentials)
-		if err != nil {
-			return nil, err
-		}
-		wc.Credentials = []byte(key)
+	if err := resolveDelegation(ctx, env, cfg.Credentials, &wc); err != nil {
+		return nil, err
 	}
 	return workspace.New(ctx, wc, env.Logger.With("source", name))
 }
