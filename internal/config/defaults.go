@@ -44,6 +44,10 @@ func (f *File) applyDefaults() {
 		f.Sources[name] = s
 	}
 	for name, t := range f.Targets {
+		if t.Type == TypeWorkspace {
+			f.Targets[name] = t.withWorkspaceDefaults()
+			continue
+		}
 		if t.BatchSize == 0 {
 			t.BatchSize = DefaultBatchSize
 		}

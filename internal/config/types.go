@@ -54,13 +54,27 @@ type Source struct {
 
 // Target configures a system to write to.
 type Target struct {
-	Type  string `yaml:"type"` // scim
+	Type  string `yaml:"type"` // scim | workspace
 	URL   string `yaml:"url"`
 	Token string `yaml:"token"` // secret reference
 	// BatchSize is the number of member changes per PATCH (default 100).
 	BatchSize int `yaml:"batch_size"`
 	// RPM paces requests to this many a minute (0: no pacing).
 	RPM int `yaml:"rpm"`
+
+	// Type workspace (see workspace_target.go): the connection keys as
+	// for a workspace source, and how objects are named in Google.
+	Customer       string            `yaml:"customer"`
+	AdminSubject   string            `yaml:"admin_subject"`
+	Credentials    string            `yaml:"credentials"`
+	ServiceAccount string            `yaml:"service_account"`
+	Endpoint       string            `yaml:"endpoint"`
+	TokenURL       string            `yaml:"token_url"`
+	QPM            int               `yaml:"qpm"`
+	UserEmail      string            `yaml:"user_email"`
+	GroupEmail     string            `yaml:"group_email"`
+	DomainMap      map[string]string `yaml:"domain_map"`
+	OrgUnit        string            `yaml:"org_unit"`
 }
 
 // Rule maps groups of one source to one target.

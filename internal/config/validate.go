@@ -86,44 +86,24 @@ func (s Source) validate(p *problems, key string) {
 	default:
 		p.add(key+".type", "%q is not a supported source type (want %s or %s)", s.Type, TypeWorkspace, TypeLDAP)
 	}
-	switch {
-	case s.AdminSubject == "":
-		p.add(key+".admin_subject", "required: the admin user that domain-wide delegation impersonates")
-	case !isEmail(s.AdminSubject):
-		p.add(key+".admin_subject", "%q is not an email address", s.AdminSubject)
-	}
-	switch {
-	case s.Credentials == "":
-		p.add(key+".credentials", "required (want %s)", credentialsWant)
-	case s.Credentials == CredentialsKeyless:
-	default:
-		if err := checkSecretRef(s.Credentials); err != nil {
-			if strings.Contains(err.Error(), secretRefWant) {
-				err = fmt.Errorf("%q is not a secret reference (want %s)", s.Credentials, credentialsWant)
-			}
-			p.add(key+".credentials", "%v", err)
-		}
-	}
-	if s.ServiceAccount != "" && !isEmail(s.ServiceAccount) {
-		p.add(key+".service_account", "%q is not a service account email", s.ServiceAccount)
-	}
+	checkDelegation(p, key, s.AdminSubject, s.Credentials, s.ServiceAccount)
 	if s.Domain != "" && (strings.ContainsAny(s.Domain, "@/: ") || !strings.Contains(s.Domain, ".")) {
 		p.add(key+".domain", "%q is not a domain name", s.Domain)
 	}
-	checkURL(p, key+".endpoint", s.Endpoint, false)
-	checkURL(p, key+".token_url", s.TokenURL, false)
-	if s.QPM < 0 {
-		p.add(key+".qpm", "%d is not a positive number", s.QPM)
-	}
+	checkConnection(p, key, s.Endpoint, s.TokenURL, s.QPM)
 }
 
 func (t Target) validate(p *problems, key string) {
 	switch t.Type {
 	case TypeSCIM:
+		t.rejectWorkspaceKeys(p, key)
+	case TypeWorkspace:
+		t.validateWorkspace(p, key)
+		return
 	case "":
-		p.add(key+".type", "required (want %s)", TypeSCIM)
+		p.add(key+".type", "required (want %s or %s)", TypeSCIM, TypeWorkspace)
 	default:
-		p.add(key+".type", "%q is not a supported target type (want %s)", t.Type, TypeSCIM)
+		p.add(key+".type", "%q is not a supported target type (want %s or %s)", t.Type, TypeSCIM, TypeWorkspace)
 	}
 	checkURL(p, key+".url", t.URL, true)
 	if t.Token == "" {
