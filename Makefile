@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/groupsync
 
-.PHONY: all build test vet fmt-check peers demo demo-cloud bench tf-check clean
+.PHONY: all build test vet fmt-check peers demo demo-cloud demo-ldap bench tf-check clean
 
 all: build
 
@@ -27,6 +27,7 @@ fmt-check:
 # The third-party SCIM server the target tests run against.
 peers:
 	@if [ ! -d scripts/scim-server/node_modules ]; then npm ci --prefix scripts/scim-server --no-audit --no-fund; fi
+	bash scripts/slapd.sh install
 
 # make demo: the real pipeline against local stand-ins for Google and a SCIM app.
 demo: build peers
@@ -37,6 +38,10 @@ demo: build peers
 # local stand-ins.
 demo-cloud: build peers
 	bash scripts/demo-cloud.sh
+
+# make demo-ldap: the same tour from a local slapd seeded from LDIF.
+demo-ldap: build peers
+	bash scripts/demo-ldap.sh
 
 # make bench: benchmarks; the table goes to docs/benchmarks.md.
 bench: peers

@@ -70,9 +70,8 @@ objectClass: organizationalUnit
 ou: groups
 `
 
-// Start runs a server seeded with ldif (BaseLDIF first when seeds are
-// given; include it yourself otherwise is not needed) and stops it when the
-// test ends. Without slapd the test is skipped, unless
+// Start runs a server seeded with BaseLDIF and then ldif, and stops it
+// when the test ends. Without slapd the test is skipped, unless
 // GROUPSYNC_REQUIRE_PEERS=1, where it fails.
 func Start(tb testing.TB, ldif ...[]byte) *Server {
 	tb.Helper()
