@@ -95,6 +95,10 @@ func TestStart(t *testing.T) {
 		{name: "bad dry_run", ct: "application/x-www-form-urlencoded", body: "dry_run=maybe", wantCode: 400, wantBody: "not a boolean"},
 		{name: "starter refuses", err: fmt.Errorf("%w: no rule named %q", httpapi.ErrBadRequest, "x"), wantCode: 400, wantBody: `no rule named \"x\"`},
 		{name: "starter fails", err: errors.New("pubsub down"), wantCode: 503},
+		{name: "starter busy", err: fmt.Errorf("4 runs in progress: %w", httpapi.ErrTooManyRuns), wantCode: 429, wantBody: "too many runs"},
+		{name: "text/plain JSON refused", ct: "text/plain", body: `{"dry_run":true,"rule":"x"}`, wantCode: 415, wantBody: "application/json"},
+		{name: "body without type refused", body: `rule=x&dry_run=true`, wantCode: 415},
+		{name: "empty text/plain body", ct: "text/plain", wantCode: 202, want: &engine.Request{Trigger: model.TriggerHTTP}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,6 +33,10 @@ import (
 // refused flag): the API answers 400 with its message.
 var ErrBadRequest = errors.New("bad request")
 
+// ErrTooManyRuns marks a Starter refusal because its cap on concurrent runs
+// is reached: the API answers 429.
+var ErrTooManyRuns = errors.New("too many runs in progress; try again later")
+
 // Starter starts a run and returns its job ID without waiting for it.
 type Starter interface {
 	Start(ctx context.Context, req engine.Request) (jobID string, err error)
@@ -81,7 +85,7 @@ type api struct {
 // answers on any path: in the cloud the function owns its whole URL.
 func NewAPI(opts Options) http.Handler {
 	a := newAPI(opts)
-	return authenticate(opts.Auth, a.log, http.HandlerFunc(a.serveAPI))
+	return secureHeaders(authenticate(opts.Auth, a.log, http.HandlerFunc(a.serveAPI)))
 }
 
 func newAPI(opts Options) *api {
@@ -117,6 +121,10 @@ func (a *api) serveAPI(w http.ResponseWriter, r *http.Request) {
 // fails.
 func (a *api) start(w http.ResponseWriter, r *http.Request) (string, bool) {
 	req, err := parseStart(r)
+	if errors.Is(err, errUnsupportedMedia) {
+		writeError(w, http.StatusUnsupportedMediaType, err.Error())
+		return "", false
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return "", false
@@ -125,6 +133,11 @@ func (a *api) start(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id, err := a.opts.Starter.Start(r.Context(), req)
 	if errors.Is(err, ErrBadRequest) {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return "", false
+	}
+	if errors.Is(err, ErrTooManyRuns) {
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusTooManyRequests, err.Error())
 		return "", false
 	}
 	if err != nil {

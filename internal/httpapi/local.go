@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,6 +21,22 @@ type LocalStarter struct {
 	mu      sync.Mutex
 	wg      sync.WaitGroup
 	cancels map[string]context.CancelFunc
+	maxRuns int
+}
+
+// DefaultMaxRuns caps the runs a LocalStarter has in progress at once.
+const DefaultMaxRuns = 4
+
+// SetMaxRuns changes the cap on runs in progress at once (default
+// DefaultMaxRuns); a Start beyond it fails with ErrTooManyRuns. Below 1
+// means the default.
+func (s *LocalStarter) SetMaxRuns(n int) {
+	if n < 1 {
+		n = DefaultMaxRuns
+	}
+	s.mu.Lock()
+	s.maxRuns = n
+	s.mu.Unlock()
 }
 
 // NewLocalStarter returns a starter running jobs on e, whose config is cfg.
@@ -27,7 +44,7 @@ func NewLocalStarter(cfg *config.File, e *engine.Engine, log *slog.Logger) *Loca
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &LocalStarter{cfg: cfg, engine: e, log: log, cancels: map[string]context.CancelFunc{}}
+	return &LocalStarter{cfg: cfg, engine: e, log: log, cancels: map[string]context.CancelFunc{}, maxRuns: DefaultMaxRuns}
 }
 
 // Start implements Starter. The run outlives the request: its context is
@@ -36,9 +53,13 @@ func (s *LocalStarter) Start(ctx context.Context, req engine.Request) (string, e
 	if err := CheckRequest(s.cfg, req); err != nil {
 		return "", err
 	}
+	s.mu.Lock()
+	if len(s.cancels) >= s.maxRuns {
+		s.mu.Unlock()
+		return "", fmt.Errorf("%d runs in progress: %w", s.maxRuns, ErrTooManyRuns)
+	}
 	req.JobID = engine.NewJobID(time.Now())
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.mu.Lock()
 	s.cancels[req.JobID] = cancel
 	s.wg.Add(1)
 	s.mu.Unlock()

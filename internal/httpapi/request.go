@@ -30,11 +30,25 @@ type startBody struct {
 // formFields are the form and query fields a start request may carry.
 var formFields = []string{"rule", "group", "dry_run"}
 
+// errUnsupportedMedia: a start request's body is neither JSON nor a form.
+// Ignoring such a body would start a run without the caller's fields (a
+// text/plain {"dry_run":true} once started a live run of every rule).
+var errUnsupportedMedia = errors.New("the body must be application/json or a form (application/x-www-form-urlencoded or multipart/form-data)")
+
 // parseStart reads a start request from a JSON body, a form body or the
 // query string.
 func parseStart(r *http.Request) (engine.Request, error) {
 	r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json", "application/x-www-form-urlencoded", "multipart/form-data":
+	default:
+		// Any other body, with or without a Content-Type, is refused;
+		// no body at all leaves the query string.
+		if n, _ := r.Body.Read(make([]byte, 1)); n > 0 {
+			return engine.Request{}, errUnsupportedMedia
+		}
+	}
 	if ct == "application/json" {
 		var b startBody
 		dec := json.NewDecoder(r.Body)

@@ -35,7 +35,7 @@ func NewSite(opts Options) http.Handler {
 	mux.HandleFunc("GET /{$}", a.pageJobs)
 	mux.HandleFunc("GET /jobs/{id}", a.pageJob)
 	mux.HandleFunc("POST /sync", a.pageSync)
-	return authenticate(opts.Auth, a.log, http.NewCrossOriginProtection().Handler(mux))
+	return secureHeaders(authenticate(opts.Auth, a.log, http.NewCrossOriginProtection().Handler(mux)))
 }
 
 func (a *api) pageJobs(w http.ResponseWriter, r *http.Request) {
