@@ -88,7 +88,7 @@ func (e *Engine) apply(ctx context.Context, q Queue, jobID, rule string, ga Grou
 	if err != nil {
 		return err
 	}
-	release, err := e.stepLease(ctx, rule+":"+ga.Plan.GroupID)
+	release, err := e.stepLease(ctx, "apply:"+jobID+":"+rule+":"+ga.Plan.GroupID)
 	if err != nil {
 		return err
 	}

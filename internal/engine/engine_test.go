@@ -16,6 +16,7 @@ import (
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/store/bolt"
 	"github.com/groupsync/groupsync/internal/store/storetest"
+	"github.com/groupsync/groupsync/internal/target/memtarget"
 )
 
 const testConfig = `
@@ -41,9 +42,18 @@ func mustConfig(t *testing.T, perGroup string) *config.File {
 	return cfg
 }
 
+func rules(t *testing.T, cfg *config.File) []config.RunRule {
+	t.Helper()
+	rs, err := cfg.RunRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
 type fixture struct {
 	src   *fakeSource
-	tgt   *fakeTarget
+	tgt   *memtarget.Target
 	store *storetest.DataWrites
 	eng   *engine.Engine
 }
@@ -58,7 +68,7 @@ func newFixture(t *testing.T, perGroup string) *fixture {
 		t.Fatalf("bolt: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{src: newFakeSource(), tgt: newFakeTarget(), store: storetest.CountDataWrites(st)}
+	f := &fixture{src: newFakeSource(), tgt: memtarget.New(), store: storetest.CountDataWrites(st)}
 	for _, g := range []string{"a", "b", "c"} {
 		var ids []string
 		for i := range 10 {
@@ -69,7 +79,7 @@ func newFixture(t *testing.T, perGroup string) *fixture {
 		f.src.addGroup("G"+g, "eng-"+g+"@example.com", ids...)
 	}
 	f.src.addGroup("Gbots", "eng-bots@example.com", "a00")
-	f.eng = engine.New(cfg, f.store, map[string]engine.Source{"corp": f.src}, map[string]engine.Target{"app": f.tgt}, engine.Options{Workers: 4})
+	f.eng = engine.New(rules(t, cfg), f.store, map[string]engine.Source{"corp": f.src}, map[string]engine.Target{"app": f.tgt}, engine.Options{Workers: 4})
 	return f
 }
 
@@ -103,10 +113,10 @@ func TestFirstSyncConverges(t *testing.T) {
 		t.Errorf("users created: got %d, want %d", got, want)
 	}
 	want := emails("b00", "b01", "b02", "b03", "b04", "b05", "b06", "b07", "b08", "b09")
-	if diff := cmp.Diff(want, f.tgt.members("eng-b@example.com")); diff != "" {
+	if diff := cmp.Diff(want, f.tgt.Members("eng-b@example.com")); diff != "" {
 		t.Errorf("eng-b members (-want +got):\n%s", diff)
 	}
-	if got := f.tgt.members("eng-bots@example.com"); len(got) != 0 {
+	if got := f.tgt.Members("eng-bots@example.com"); len(got) != 0 {
 		t.Errorf("excluded group was synced: %v", got)
 	}
 }
@@ -114,9 +124,9 @@ func TestFirstSyncConverges(t *testing.T) {
 func TestRerunUnchangedWritesNothing(t *testing.T) {
 	f := newFixture(t, "")
 	f.run(t, engine.Request{})
-	tw, sw := f.tgt.writeCount(), f.store.Count()
+	tw, sw := f.tgt.Writes(), f.store.Count()
 	j := f.run(t, engine.Request{})
-	if got := f.tgt.writeCount() - tw; got != 0 {
+	if got := f.tgt.Writes() - tw; got != 0 {
 		t.Errorf("target writes on unchanged rerun: got %d, want 0", got)
 	}
 	if got := f.store.Count() - sw; got != 0 {
@@ -132,15 +142,15 @@ func TestOverMaxDeletesIsHeldThenApproved(t *testing.T) {
 	f.run(t, engine.Request{})
 	// Remove 6 of eng-a's 10 members: 60% > the 10% per-group default.
 	f.src.setMembers("Ga", "a00", "a01", "a02", "a03")
-	tw := f.tgt.writeCount()
+	tw := f.tgt.Writes()
 	j := f.run(t, engine.Request{})
 	if j.Status != model.JobHeld {
 		t.Fatalf("status: got %s, want held", j.Status)
 	}
-	if got := f.tgt.writeCount() - tw; got != 0 {
+	if got := f.tgt.Writes() - tw; got != 0 {
 		t.Fatalf("target writes while held: got %d, want 0", got)
 	}
-	if got := len(f.tgt.members("eng-a@example.com")); got != 10 {
+	if got := len(f.tgt.Members("eng-a@example.com")); got != 10 {
 		t.Fatalf("eng-a members while held: got %d, want 10", got)
 	}
 	ok, err := f.eng.Approve(context.Background(), j.ID)
@@ -150,7 +160,7 @@ func TestOverMaxDeletesIsHeldThenApproved(t *testing.T) {
 	if ok.Status != model.JobDone || ok.ApproveOf != j.ID {
 		t.Errorf("approve job: got status %s approving %q, want done approving %s", ok.Status, ok.ApproveOf, j.ID)
 	}
-	if diff := cmp.Diff(emails("a00", "a01", "a02", "a03"), f.tgt.members("eng-a@example.com")); diff != "" {
+	if diff := cmp.Diff(emails("a00", "a01", "a02", "a03"), f.tgt.Members("eng-a@example.com")); diff != "" {
 		t.Errorf("eng-a after approve (-want +got):\n%s", diff)
 	}
 	if _, err := f.eng.Approve(context.Background(), j.ID); !errors.Is(err, engine.ErrNothingHeld) {
@@ -167,11 +177,11 @@ func TestApproveRefusesChangedSource(t *testing.T) {
 		t.Fatalf("status: got %s, want held", j.Status)
 	}
 	f.src.setMembers("Ga", "a00", "a01")
-	tw := f.tgt.writeCount()
+	tw := f.tgt.Writes()
 	if _, err := f.eng.Approve(context.Background(), j.ID); !errors.Is(err, engine.ErrSourceChanged) {
 		t.Fatalf("Approve after change: got %v, want ErrSourceChanged", err)
 	}
-	if got := f.tgt.writeCount() - tw; got != 0 {
+	if got := f.tgt.Writes() - tw; got != 0 {
 		t.Errorf("target writes after refused approve: got %d, want 0", got)
 	}
 }
@@ -184,7 +194,7 @@ func TestForceAppliesOverLimit(t *testing.T) {
 	if j.Status != model.JobDone {
 		t.Fatalf("status: got %s, want done", j.Status)
 	}
-	if diff := cmp.Diff(emails("a00"), f.tgt.members("eng-a@example.com")); diff != "" {
+	if diff := cmp.Diff(emails("a00"), f.tgt.Members("eng-a@example.com")); diff != "" {
 		t.Errorf("eng-a (-want +got):\n%s", diff)
 	}
 }
@@ -194,7 +204,7 @@ func TestIncompleteGroupRemovesNothing(t *testing.T) {
 	f.run(t, engine.Request{})
 	f.src.incomplete["Gb"] = true
 	j := f.run(t, engine.Request{})
-	if got := len(f.tgt.members("eng-b@example.com")); got != 10 {
+	if got := len(f.tgt.Members("eng-b@example.com")); got != 10 {
 		t.Errorf("eng-b members after incomplete read: got %d, want 10", got)
 	}
 	if j.Counts.Incomplete != 1 || j.Counts.MembersRemove != 0 {
@@ -209,15 +219,15 @@ func TestRenameUpdatesNotRecreates(t *testing.T) {
 	f := newFixture(t, "")
 	f.run(t, engine.Request{})
 	f.src.addUser("c05", "c05.renamed@example.com")
-	tw := f.tgt.writeCount()
+	tw := f.tgt.Writes()
 	j := f.run(t, engine.Request{})
 	if j.Counts.UsersUpdated != 1 || j.Counts.UsersCreated != 0 {
 		t.Errorf("counts: got %d updated %d created, want 1 and 0", j.Counts.UsersUpdated, j.Counts.UsersCreated)
 	}
-	if got := f.tgt.writeCount() - tw; got != 1 {
+	if got := f.tgt.Writes() - tw; got != 1 {
 		t.Errorf("target writes for a rename: got %d, want 1", got)
 	}
-	if got := len(f.tgt.users); got != 30 {
+	if got := len(f.tgt.ActiveUsers()); got != 30 {
 		t.Errorf("target users: got %d, want 30", got)
 	}
 }
@@ -225,8 +235,8 @@ func TestRenameUpdatesNotRecreates(t *testing.T) {
 func TestDryRunAppliesNothing(t *testing.T) {
 	f := newFixture(t, "")
 	j := f.run(t, engine.Request{DryRun: true})
-	if f.tgt.writeCount() != 0 || f.store.Count() != 0 {
-		t.Errorf("dry run wrote: target %d, store %d", f.tgt.writeCount(), f.store.Count())
+	if f.tgt.Writes() != 0 || f.store.Count() != 0 {
+		t.Errorf("dry run wrote: target %d, store %d", f.tgt.Writes(), f.store.Count())
 	}
 	if j.Counts.MembersAdded != 30 || j.Counts.UsersCreated != 30 {
 		t.Errorf("dry run counts: got +%d members, %d users, want 30 and 30", j.Counts.MembersAdded, j.Counts.UsersCreated)
@@ -239,7 +249,7 @@ func TestProgressReportsReadsThenEachGroupLive(t *testing.T) {
 		mu     sync.Mutex
 		events []engine.Progress
 	)
-	eng := engine.New(mustConfig(t, ""), f.store, map[string]engine.Source{"corp": f.src}, map[string]engine.Target{"app": f.tgt}, engine.Options{
+	eng := engine.New(rules(t, mustConfig(t, "")), f.store, map[string]engine.Source{"corp": f.src}, map[string]engine.Target{"app": f.tgt}, engine.Options{
 		Workers: 2,
 		Progress: func(p engine.Progress) {
 			mu.Lock()

@@ -25,9 +25,9 @@ type queued struct {
 	attempts int
 }
 
-// localRetries bounds how often one step is retried before the queue
-// gives up on it (the job then stays running until it is reaped).
-const localRetries = 200
+// localRetries bounds how often one step is retried (about 3 s in all)
+// before the queue gives up on it; the run then ends failed.
+const localRetries = 30
 
 func newLocalQueue() *localQueue {
 	q := &localQueue{}
@@ -76,7 +76,7 @@ func (q *localQueue) drain(ctx context.Context, e *Engine) error {
 				err := e.handle(ctx, q, it.step)
 				if errors.Is(err, ErrRetry) && it.attempts < localRetries && ctx.Err() == nil {
 					it.attempts++
-					pause := time.Duration(min(it.attempts, 20)) * 10 * time.Millisecond
+					pause := time.Duration(min(it.attempts, 10)) * 10 * time.Millisecond
 					time.AfterFunc(pause, func() { q.requeue(it); q.done() })
 					continue
 				}
@@ -144,10 +144,29 @@ func (e *Engine) Run(ctx context.Context, req Request) (model.Job, error) {
 	return e.wait(ctx, q, id)
 }
 
-// wait drains a local queue and returns the job.
+// wait drains a local queue and returns the job. Nobody else carries an
+// in-process run on, so a job still running once its queue is empty (a
+// step gave up, or ctx ended) is failed and lets its rules go at once,
+// rather than holding them until its lease runs out.
 func (e *Engine) wait(ctx context.Context, q *localQueue, id string) (model.Job, error) {
 	runErr := q.drain(ctx, e)
-	j, err := e.store.Job(context.WithoutCancel(ctx), id)
+	ctx = context.WithoutCancel(ctx)
+	j, err := e.store.Job(ctx, id)
+	if err == nil && j.Status == model.JobRunning {
+		reason := "the run stopped before it finished"
+		if runErr != nil {
+			reason += ": " + runErr.Error()
+		}
+		for _, rule := range j.Pending {
+			if rerr := e.releaseRule(ctx, id, rule); rerr != nil {
+				runErr = errors.Join(runErr, rerr)
+			}
+		}
+		if ferr := e.failJob(ctx, id, reason); ferr != nil {
+			runErr = errors.Join(runErr, ferr)
+		}
+		j, err = e.store.Job(ctx, id)
+	}
 	if err != nil {
 		return j, errors.Join(runErr, fmt.Errorf("read job %s: %w", id, err))
 	}
