@@ -41,7 +41,7 @@ func newTarget(t testing.TB, srv *workspacetest.Server, edit func(*workspace.Con
 		Credentials:  srv.ServiceAccountKey("groupsync@test.iam.gserviceaccount.com"),
 		Endpoint:     srv.URL(),
 		TokenURL:     srv.TokenURL(),
-		QPM:          600000,
+		QPM:          1 << 30, // pacing is the source's to test; here it would only add sleeps
 		MinBackoff:   time.Millisecond,
 		MaxBackoff:   10 * time.Millisecond,
 	}}

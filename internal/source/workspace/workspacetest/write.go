@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 )
@@ -516,9 +517,9 @@ func (s *Server) deleteMember(keys []string, _ map[string]json.RawMessage) (int,
 	if g == nil {
 		return http.StatusNotFound, nil, "Resource Not Found: groupKey"
 	}
-	for _, m := range g.Members {
+	for i, m := range g.Members {
 		if m.ID == keys[1] || s.memberEmail(m) == strings.ToLower(keys[1]) {
-			g.Members = removeMember(g.Members, m.ID)
+			g.Members = slices.Delete(g.Members, i, i+1)
 			return http.StatusNoContent, nil, ""
 		}
 	}
