@@ -40,12 +40,12 @@ fail() {
   done
   exit 1
 }
-wait_http() { # wait_http URL: until anything answers
+wait_port() { # wait_port PORT: until 127.0.0.1:PORT accepts connections
   for _ in $(seq 1 150); do
-    curl -s -o /dev/null "$1" && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
-  fail "nothing answers at $1"
+  fail "nothing listens on 127.0.0.1:$1"
 }
 
 go build -o bin/groupsync ./cmd/groupsync
@@ -57,7 +57,8 @@ say "Starting the local stand-ins (127.0.0.1 only)"
 dport=$(free_port)
 bin/fakedirectory -port "$dport" -users 120 -groups 10 -key "$dir/dwd-key.json" >"$dir/fakedirectory.log" 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$dport/_fake/stats"
+wait_port "$dport"
+for _ in $(seq 1 50); do [ -s "$dir/dwd-key.json" ] && break; sleep 0.1; done
 echo "fake Google Directory API: http://127.0.0.1:$dport  (generated org: 120 users, 10 groups)"
 
 sport=$(free_port)
@@ -115,7 +116,7 @@ for fn in Dispatch SyncGroup Sync; do
   pids+=($!)
 done
 for fn in Dispatch SyncGroup Sync; do
-  wait_http "${fn_url[$fn]}/"
+  wait_port "${fn_url[$fn]##*:}"
   echo "$fn: ${fn_url[$fn]}   (log: $dir/fn-$fn.log)"
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "${fn_url[Sync]}/")

@@ -149,7 +149,7 @@ func changes(ctx context.Context, args []string) error {
 		return err
 	}
 	slices.SortFunc(events, func(a, b model.ChangeEvent) int { return strings.Compare(a.GroupEmail, b.GroupEmail) })
-	fmt.Printf("%d change events on %s\n", len(events), topicChanges)
+	fmt.Printf("%d change event(s) on %s\n", len(events), topicChanges)
 	for _, ev := range events {
 		fmt.Printf("  job %s  %s\n", ev.JobID, describe(ev))
 	}
@@ -196,29 +196,23 @@ func receiveAll(ctx context.Context, sub *pubsub.Subscriber, idle time.Duration)
 	return events, bad
 }
 
+// describe sums up an event; the IDs it carries are the source's user IDs,
+// which mean little to a reader, so it shows counts.
 func describe(ev model.ChangeEvent) string {
 	var parts []string
 	if ev.GroupEmail != "" || ev.GroupID != "" {
-		parts = append(parts, fmt.Sprintf("group %s: %s", cmp.Or(ev.GroupEmail, ev.GroupID), ev.Status))
+		parts = append(parts, fmt.Sprintf("group %s %s:", cmp.Or(ev.GroupEmail, ev.GroupID), ev.Status))
 	}
 	for _, c := range []struct {
 		what string
-		ids  []string
+		n    int
 	}{
-		{"+", ev.Added}, {"-", ev.Removed},
-		{"users disabled ", ev.UsersDisabled}, {"users deleted ", ev.UsersDeleted},
+		{"members added", len(ev.Added)}, {"members removed", len(ev.Removed)},
+		{"users disabled", len(ev.UsersDisabled)}, {"users deleted", len(ev.UsersDeleted)},
 	} {
-		if len(c.ids) > 0 {
-			parts = append(parts, fmt.Sprintf("%s%d %s", c.what, len(c.ids), abbreviate(c.ids, 3)))
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
 		}
 	}
-	return strings.Join(parts, "  ")
-}
-
-// abbreviate lists the first n IDs and how many more there are.
-func abbreviate(ids []string, n int) string {
-	if len(ids) <= n {
-		return "[" + strings.Join(ids, " ") + "]"
-	}
-	return fmt.Sprintf("[%s …%d more]", strings.Join(ids[:n], " "), len(ids)-n)
+	return strings.Join(parts, " ")
 }
