@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/google/go-cmp/cmp"
@@ -153,7 +152,7 @@ func TestLDAPEndToEndAgainstScimmy(t *testing.T) {
 	}
 	newDN := "uid=p03-renamed,ou=groups," + ldaptest.Suffix
 	e.modify(t, newDN, func(r *ldap.ModifyRequest) { r.Replace("mail", []string{"p03.renamed@example.com"}) })
-	waitForRefint(t, admin, "cn=red,ou=groups,"+ldaptest.Suffix, newDN)
+	e.slapd.WaitForMember(t, "cn=red,ou=groups,"+ldaptest.Suffix, newDN)
 	e.sync(t, "sync after a rename")
 	_, users = e.gotState(t)
 	after := usersByName(users)["p03.renamed@example.com"]
@@ -207,26 +206,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// waitForRefint waits for slapd's refint overlay, which rewrites member
-// values in the background after a rename.
-func waitForRefint(t *testing.T, c *ldap.Conn, group, member string) {
-	t.Helper()
-	for range 100 {
-		res, err := c.Search(ldap.NewSearchRequest(group, ldap.ScopeBaseObject, 0, 0, 0, false, "(objectClass=*)", []string{"member"}, nil))
-		if err == nil && len(res.Entries) == 1 && contains(lower(res.Entries[0].GetAttributeValues("member")), strings.ToLower(member)) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("refint did not rewrite %s's member to %s", group, member)
-}
-
-func lower(in []string) []string {
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = strings.ToLower(s)
-	}
-	return out
 }

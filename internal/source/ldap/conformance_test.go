@@ -34,7 +34,7 @@ func TestConformance(t *testing.T) {
 			if err := admin.Modify(mod); err != nil {
 				t.Fatalf("change mail: %v", err)
 			}
-			waitForMember(t, admin, "cn=eng,ou=groups,"+ldaptest.Suffix, newDN)
+			srv.WaitForMember(t, "cn=eng,ou=groups,"+ldaptest.Suffix, newDN)
 			return uid + "2@example.com"
 		},
 		Reset: s.Reset,

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	goldap "github.com/go-ldap/ldap/v3"
 	"github.com/google/go-cmp/cmp"
@@ -164,7 +163,7 @@ func TestRenamedDNKeepsItsID(t *testing.T) {
 	if err := admin.ModifyDN(goldap.NewModifyDNRequest("uid=bob,ou=people,"+ldaptest.Suffix, "uid=robert", true, "ou=staff,"+ldaptest.Suffix)); err != nil {
 		t.Fatalf("rename: %v", err)
 	}
-	waitForMember(t, admin, "cn=eng,ou=groups,"+ldaptest.Suffix, "uid=robert,ou=staff,"+ldaptest.Suffix)
+	srv.WaitForMember(t, "cn=eng,ou=groups,"+ldaptest.Suffix, "uid=robert,ou=staff,"+ldaptest.Suffix)
 	s.Reset()
 	after, err := s.ReadMembers(ctx, byEmail(t, s, "eng@example.com"), model.MemberOptions{})
 	if err != nil {
@@ -209,23 +208,4 @@ func TestPagingAcrossPages(t *testing.T) {
 	if err != nil || m.Incomplete || len(m.Members) != 57 {
 		t.Errorf("ReadMembers(big): %d members, incomplete %v, err %v; want 57, complete", len(m.Members), m.Incomplete, err)
 	}
-}
-
-// waitForMember waits for slapo-refint, which rewrites member values in
-// the background after a rename.
-func waitForMember(t *testing.T, c *goldap.Conn, group, member string) {
-	t.Helper()
-	for range 100 {
-		res, err := c.Search(goldap.NewSearchRequest(group, goldap.ScopeBaseObject, 0, 0, 0, false, "(objectClass=*)", []string{"member"}, nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range res.Entries[0].GetAttributeValues("member") {
-			if strings.EqualFold(v, member) {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("refint did not rewrite %s's member to %s", group, member)
 }

@@ -205,6 +205,29 @@ func (s *Server) Admin(tb testing.TB) *ldap.Conn {
 	return c
 }
 
+// WaitForMember waits until group's member attribute holds member. slapd's
+// refint overlay rewrites member values in the background after a rename,
+// so a test that renames an entry waits for it before reading.
+func (s *Server) WaitForMember(tb testing.TB, group, member string) {
+	tb.Helper()
+	c := s.Admin(tb)
+	for range 100 {
+		res, err := c.Search(ldap.NewSearchRequest(group, ldap.ScopeBaseObject, 0, 0, 0, false, "(objectClass=*)", []string{"member"}, nil))
+		if err != nil {
+			tb.Fatalf("ldaptest: read %s: %v", group, err)
+		}
+		for _, e := range res.Entries {
+			for _, v := range e.GetAttributeValues("member") {
+				if strings.EqualFold(v, member) {
+					return
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("ldaptest: refint did not rewrite %s's member to %s", group, member)
+}
+
 // lookSbin finds a program on PATH or in /usr/sbin, which is not on every
 // user's PATH.
 func lookSbin(name string) string {
