@@ -1,26 +1,30 @@
-// Package idtoken verifies Google-signed OpenID Connect ID tokens (RS256
-// JWTs): the signature against a JWKS document, the issuer, the expiry and
-// the audience. The JWKS URL, the issuers, the HTTP client and the clock are
-// injectable so that tests can sign tokens with their own key and serve it
-// from a local httptest server.
+// Package idtoken verifies Google-signed OpenID Connect ID tokens for the
+// HTTP function: google.golang.org/api/idtoken checks the RS256 signature
+// against Google's published keys (cached as their Cache-Control says) and
+// the expiry; this package adds what groupsync needs on top: the issuer,
+// iat and nbf, the audience (told apart from an invalid token) and the
+// email claims.
 //
-// It is deliberately small: Google ID tokens are always RS256, and the
-// callers (the HTTP function) only need the verified email claims.
+// The key URL and the HTTP client are injectable so that tests can sign
+// tokens with their own key and serve it from a local httptest server
+// (idtokentest): the library's key URL is fixed, so requests for it are
+// sent to Options.JWKSURL instead.
 package idtoken
 
 import (
 	"context"
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	gidtoken "google.golang.org/api/idtoken"
+	"google.golang.org/api/option"
 )
 
 // Google's published values.
@@ -30,6 +34,10 @@ const (
 
 // GoogleIssuers are the iss values Google puts in ID tokens.
 var GoogleIssuers = []string{"https://accounts.google.com", "accounts.google.com"}
+
+// fetchTimeout bounds one fetch of the key set, whatever the caller's
+// deadline.
+const fetchTimeout = 10 * time.Second
 
 var (
 	// ErrInvalid marks a token that is malformed, wrongly signed, expired
@@ -57,34 +65,30 @@ type Options struct {
 	JWKSURL string
 	// Issuers are the accepted iss values (default GoogleIssuers).
 	Issuers []string
-	// HTTPClient fetches the JWKS (default http.DefaultClient).
+	// HTTPClient fetches the keys (default: a client with a 10s timeout).
 	HTTPClient *http.Client
-	// Now is the clock (default time.Now).
+	// Now is the clock for iat and nbf (default time.Now); the library
+	// checks exp against the real clock.
 	Now func() time.Time
-	// Leeway tolerates clock skew on exp, iat and nbf (default 1 minute).
+	// Leeway tolerates clock skew on iat and nbf (default 1 minute).
 	Leeway time.Duration
 }
 
-// Verifier checks ID tokens for one audience. It caches the JWKS and is
-// safe for concurrent use.
+// Verifier checks ID tokens for one audience. It is safe for concurrent
+// use.
 type Verifier struct {
 	audience string
 	issuers  []string
 	leeway   time.Duration
 	now      func() time.Time
-	keys     *keySet
+	v        *gidtoken.Validator
+	err      error // from building v
 }
 
 // NewVerifier returns a verifier that accepts tokens whose aud is audience.
 func NewVerifier(audience string, opts Options) *Verifier {
-	if opts.JWKSURL == "" {
-		opts.JWKSURL = GoogleJWKSURL
-	}
 	if len(opts.Issuers) == 0 {
 		opts.Issuers = GoogleIssuers
-	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = http.DefaultClient
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -92,112 +96,103 @@ func NewVerifier(audience string, opts Options) *Verifier {
 	if opts.Leeway == 0 {
 		opts.Leeway = time.Minute
 	}
-	return &Verifier{
-		audience: audience,
-		issuers:  opts.Issuers,
-		leeway:   opts.Leeway,
-		now:      opts.Now,
-		keys:     &keySet{url: opts.JWKSURL, client: opts.HTTPClient, now: opts.Now},
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: fetchTimeout}
 	}
+	if opts.JWKSURL != "" && opts.JWKSURL != GoogleJWKSURL {
+		hc = redirect(hc, opts.JWKSURL)
+	}
+	v, err := gidtoken.NewValidator(context.Background(), option.WithHTTPClient(hc))
+	return &Verifier{audience: audience, issuers: opts.Issuers, leeway: opts.Leeway, now: opts.Now, v: v, err: err}
 }
 
-type header struct {
-	Alg string `json:"alg"`
-	Kid string `json:"kid"`
-	Typ string `json:"typ"`
+// redirect sends the library's fixed key URL to jwks instead.
+func redirect(hc *http.Client, jwks string) *http.Client {
+	to, err := url.Parse(jwks)
+	if err != nil {
+		return hc
+	}
+	c := *hc
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
+		if r.URL.String() == GoogleJWKSURL {
+			r = r.Clone(r.Context())
+			r.URL = to
+			r.Host = to.Host
+		}
+		return base.RoundTrip(r)
+	})
+	return &c
 }
 
-type payload struct {
-	Iss           string          `json:"iss"`
-	Sub           string          `json:"sub"`
-	Aud           json.RawMessage `json:"aud"`
-	Email         string          `json:"email"`
-	EmailVerified json.RawMessage `json:"email_verified"`
-	Iat           json.Number     `json:"iat"`
-	Exp           json.Number     `json:"exp"`
-	Nbf           json.Number     `json:"nbf"`
-}
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // Verify checks raw and returns its claims. Errors wrap ErrInvalid or
-// ErrAudience.
+// ErrAudience; a key set that cannot be fetched wraps neither.
 func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return Claims{}, fmt.Errorf("%w: not a JWS compact serialisation", ErrInvalid)
+	if v.err != nil {
+		return Claims{}, fmt.Errorf("idtoken: %w", v.err)
 	}
-	var h header
-	if err := decodePart(parts[0], &h); err != nil {
-		return Claims{}, fmt.Errorf("%w: header: %v", ErrInvalid, err)
+	// The library also takes ES256 (IAP) tokens; Google ID tokens are
+	// RS256, and refusing others here keeps them from fetching IAP keys.
+	head, _, ok := strings.Cut(raw, ".")
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if !ok || decodePart(head, &h) != nil {
+		return Claims{}, fmt.Errorf("%w: not a JWS compact serialisation", ErrInvalid)
 	}
 	if h.Alg != "RS256" {
 		return Claims{}, fmt.Errorf("%w: algorithm %q (want RS256)", ErrInvalid, h.Alg)
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	p, err := v.v.Validate(fctx, raw, "")
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: signature encoding: %v", ErrInvalid, err)
-	}
-	key, err := v.keys.key(ctx, h.Kid)
-	if err != nil {
-		return Claims{}, err
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {
-		return Claims{}, fmt.Errorf("%w: bad signature", ErrInvalid)
-	}
-	var p payload
-	if err := decodePart(parts[1], &p); err != nil {
-		return Claims{}, fmt.Errorf("%w: payload: %v", ErrInvalid, err)
+		if ctx.Err() != nil {
+			return Claims{}, fmt.Errorf("idtoken: %w", ctx.Err())
+		}
+		return Claims{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return v.check(p)
 }
 
-// check validates the claims of a correctly signed token.
-func (v *Verifier) check(p payload) (Claims, error) {
-	if !slices.Contains(v.issuers, p.Iss) {
-		return Claims{}, fmt.Errorf("%w: issuer %q", ErrInvalid, p.Iss)
-	}
-	exp, err := unixTime(p.Exp)
-	if err != nil || exp.IsZero() {
-		return Claims{}, fmt.Errorf("%w: missing or bad exp", ErrInvalid)
-	}
-	iat, err := unixTime(p.Iat)
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: bad iat", ErrInvalid)
-	}
-	nbf, err := unixTime(p.Nbf)
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: bad nbf", ErrInvalid)
+// check validates the claims the library leaves to its caller.
+func (v *Verifier) check(p *gidtoken.Payload) (Claims, error) {
+	if !slices.Contains(v.issuers, p.Issuer) {
+		return Claims{}, fmt.Errorf("%w: issuer %q", ErrInvalid, p.Issuer)
 	}
 	now := v.now()
-	if !now.Before(exp.Add(v.leeway)) {
-		return Claims{}, fmt.Errorf("%w: expired at %s", ErrInvalid, exp.UTC().Format(time.RFC3339))
-	}
+	iat := unix(p.IssuedAt)
 	if !iat.IsZero() && iat.After(now.Add(v.leeway)) {
 		return Claims{}, fmt.Errorf("%w: issued in the future", ErrInvalid)
 	}
-	if !nbf.IsZero() && nbf.After(now.Add(v.leeway)) {
+	if nbf, ok := p.Claims["nbf"].(float64); ok && unix(int64(nbf)).After(now.Add(v.leeway)) {
 		return Claims{}, fmt.Errorf("%w: not valid yet", ErrInvalid)
 	}
-	auds, err := audiences(p.Aud)
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: aud: %v", ErrInvalid, err)
-	}
-	verified, err := boolish(p.EmailVerified)
-	if err != nil {
-		return Claims{}, fmt.Errorf("%w: email_verified: %v", ErrInvalid, err)
-	}
+	email, _ := p.Claims["email"].(string)
 	c := Claims{
-		Issuer: p.Iss, Subject: p.Sub, Email: p.Email, EmailVerified: verified,
-		IssuedAt: iat, Expires: exp,
+		Issuer: p.Issuer, Subject: p.Subject, Audience: p.Audience, Email: email,
+		EmailVerified: p.Claims["email_verified"] == true || p.Claims["email_verified"] == "true",
+		IssuedAt:      iat, Expires: unix(p.Expires),
 	}
-	if len(auds) > 0 {
-		c.Audience = auds[0]
+	if v.audience == "" || p.Audience != v.audience {
+		return c, fmt.Errorf("%w: token is for %q", ErrAudience, p.Audience)
 	}
-	if v.audience == "" || !slices.Contains(auds, v.audience) {
-		return c, fmt.Errorf("%w: token is for %q", ErrAudience, strings.Join(auds, ","))
-	}
-	c.Audience = v.audience
 	return c, nil
+}
+
+func unix(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0)
 }
 
 func decodePart(s string, v any) error {
@@ -205,50 +200,5 @@ func decodePart(s string, v any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-func unixTime(n json.Number) (time.Time, error) {
-	if n == "" {
-		return time.Time{}, nil
-	}
-	f, err := n.Float64()
-	if err != nil {
-		return time.Time{}, err
-	}
-	return time.Unix(int64(f), 0), nil
-}
-
-// audiences reads aud, which JWT allows to be a string or an array.
-func audiences(raw json.RawMessage) ([]string, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, nil
-	}
-	var many []string
-	if err := json.Unmarshal(raw, &many); err != nil {
-		return nil, err
-	}
-	return many, nil
-}
-
-// boolish reads email_verified, which some issuers send as a string.
-func boolish(raw json.RawMessage) (bool, error) {
-	if len(raw) == 0 {
-		return false, nil
-	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err == nil {
-		return b, nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return false, err
-	}
-	return s == "true", nil
+	return json.Unmarshal(b, v)
 }

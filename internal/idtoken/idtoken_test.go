@@ -1,10 +1,15 @@
 package idtoken_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,13 +53,16 @@ func TestVerify(t *testing.T) {
 			},
 		},
 		{
-			name:  "audience list, email_verified as string",
-			token: srv.Sign(claims(func(c map[string]any) { c["aud"] = []string{"x", aud}; c["email_verified"] = "false" })),
+			name:  "email_verified as string",
+			token: srv.Sign(claims(func(c map[string]any) { c["email_verified"] = "false" })),
 			want: idtoken.Claims{
 				Issuer: idtokentest.Issuer, Subject: "42", Audience: aud, Email: "ops@example.com",
 				IssuedAt: time.Unix(now.Unix(), 0), Expires: time.Unix(now.Add(time.Hour).Unix(), 0),
 			},
 		},
+		// Google mints one audience; a list is not a Google ID token.
+		{name: "audience list", token: srv.Sign(claims(func(c map[string]any) { c["aud"] = []string{"x", aud} })), wantErr: idtoken.ErrInvalid},
+		{name: "ES256", token: withAlg(srv.Sign(claims(nil)), "ES256"), wantErr: idtoken.ErrInvalid},
 		{name: "wrong audience", token: srv.Sign(claims(func(c map[string]any) { c["aud"] = "https://other" })), wantErr: idtoken.ErrAudience},
 		{name: "no audience", token: srv.Sign(claims(func(c map[string]any) { delete(c, "aud") })), wantErr: idtoken.ErrAudience},
 		{name: "expired", token: srv.Sign(claims(func(c map[string]any) { c["exp"] = now.Add(-2 * time.Minute).Unix() })), wantErr: idtoken.ErrInvalid},
@@ -115,17 +123,59 @@ func TestVerifyCachesKeys(t *testing.T) {
 func TestVerifyRefetchesAfterExpiry(t *testing.T) {
 	srv := idtokentest.NewServer()
 	defer srv.Close()
-	now := time.Now()
-	v := idtoken.NewVerifier(aud, idtoken.Options{JWKSURL: srv.JWKSURL(), Now: func() time.Time { return now }})
+	srv.SetMaxAge(time.Second)
+	v := idtoken.NewVerifier(aud, idtoken.Options{JWKSURL: srv.JWKSURL()})
 	tok := srv.Token(aud, "ops@example.com")
 	if _, err := v.Verify(t.Context(), tok); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(60*time.Minute + 30*time.Second) // past max-age=3600, within the exp leeway
+	time.Sleep(1100 * time.Millisecond) // past max-age=1
 	if _, err := v.Verify(t.Context(), tok); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.Requests(); got != 2 {
 		t.Errorf("JWKS fetched %d times, want 2", got)
 	}
+}
+
+// TestVerifyHonoursDeadline: a key set that takes seconds to arrive must
+// not hold a request past its own deadline, nor hold up other callers.
+func TestVerifyHonoursDeadline(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		http.Error(w, "late", http.StatusServiceUnavailable)
+	}))
+	defer slow.Close()
+	defer close(release)
+	srv := idtokentest.NewServer()
+	defer srv.Close()
+	v := idtoken.NewVerifier(aud, idtoken.Options{JWKSURL: slow.URL})
+	tok := srv.Token(aud, "ops@example.com")
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := v.Verify(ctx, tok)
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("Verify with a 200ms deadline took %v", d)
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Verify: err = %v, want DeadlineExceeded", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// withAlg rewrites a token's header to claim another algorithm.
+func withAlg(tok, alg string) string {
+	parts := strings.Split(tok, ".")
+	h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"` + alg + `","typ":"JWT","kid":"test-key-1"}`))
+	return h + "." + parts[1] + "." + parts[2]
 }

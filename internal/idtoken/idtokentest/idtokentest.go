@@ -27,6 +27,7 @@ type Server struct {
 	kid      string
 	hs       *httptest.Server
 	requests atomic.Int64
+	maxAge   atomic.Int64 // seconds
 }
 
 // NewServer starts a server. Close it when done.
@@ -36,6 +37,7 @@ func NewServer() *Server {
 		panic(fmt.Sprintf("idtokentest: generating key: %v", err))
 	}
 	s := &Server{key: key, kid: "test-key-1"}
+	s.maxAge.Store(3600)
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serveJWKS))
 	return s
 }
@@ -46,13 +48,17 @@ func (s *Server) JWKSURL() string { return s.hs.URL + "/oauth2/v3/certs" }
 // Requests returns how many times the key set was fetched.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
+// SetMaxAge sets how long clients may cache the key set (default an hour),
+// whole seconds.
+func (s *Server) SetMaxAge(d time.Duration) { s.maxAge.Store(int64(d / time.Second)) }
+
 // Close stops the server.
 func (s *Server) Close() { s.hs.Close() }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", s.maxAge.Load()))
 	json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]string{
 		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": s.kid,
 		"n": b64(s.key.N.Bytes()),
