@@ -100,7 +100,9 @@ func TestGoogleToGoogleAcrossDomains(t *testing.T) {
 	u := func(id, name string) *workspacetest.User {
 		return &workspacetest.User{ID: id, PrimaryEmail: name + "@corp.example", GivenName: name, FamilyName: "Corp"}
 	}
-	um := func(id string) workspacetest.Member { return workspacetest.Member{ID: id, Type: workspacetest.TypeUser} }
+	um := func(id string) workspacetest.Member {
+		return workspacetest.Member{ID: id, Type: workspacetest.TypeUser}
+	}
 	src := workspacetest.NewServer(&workspacetest.Org{CustomerID: "C0src", Domain: "corp.example",
 		Users: []*workspacetest.User{u("100", "admin"), u("101", "ada"), u("102", "bob"), u("103", "cy"), u("104", "dee"), u("105", "eve"), u("106", "fay")},
 		Groups: []*workspacetest.Group{
