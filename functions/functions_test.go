@@ -11,13 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/groupsync/groupsync/internal/engine"
-	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
 	"github.com/groupsync/groupsync/internal/target/scim/scimtest"
 )
@@ -44,47 +41,6 @@ func TestSeverity(t *testing.T) {
 		if got := severity(l); got != want {
 			t.Errorf("severity(%v) = %s, want %s", l, got, want)
 		}
-	}
-}
-
-func TestChangeEvent(t *testing.T) {
-	task := engine.Task{JobID: "j", Rule: "all", Group: model.GroupInfo{ID: "g1", Email: "eng@example.com"}}
-	done := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	res := func(status string, add, remove []string) model.GroupResult {
-		return model.GroupResult{Status: status, Plan: model.GroupPlan{Add: add, Remove: remove}, Finished: done}
-	}
-	tests := []struct {
-		name   string
-		task   engine.Task
-		res    model.GroupResult
-		want   ChangeEvent
-		wantOK bool
-	}{
-		{
-			name: "applied", task: task, res: res(model.GroupApplied, []string{"1"}, []string{"2"}), wantOK: true,
-			want: ChangeEvent{JobID: "j", Rule: "all", GroupID: "g1", GroupEmail: "eng@example.com", Status: model.GroupApplied, Added: []string{"1"}, Removed: []string{"2"}, Time: done},
-		},
-		{
-			name: "incomplete adds", task: task, res: res(model.GroupIncomplete, []string{"1"}, nil), wantOK: true,
-			want: ChangeEvent{JobID: "j", Rule: "all", GroupID: "g1", GroupEmail: "eng@example.com", Status: model.GroupIncomplete, Added: []string{"1"}, Time: done},
-		},
-		{name: "unchanged", task: task, res: res(model.GroupUnchanged, nil, nil)},
-		{name: "applied, no member change", task: task, res: res(model.GroupApplied, nil, nil)},
-		{name: "planned", task: task, res: res(model.GroupPlanned, []string{"1"}, nil)},
-		{name: "held", task: task, res: res(model.GroupHeld, nil, []string{"1"})},
-		{name: "failed", task: task, res: res(model.GroupFailed, []string{"1"}, nil)},
-		{name: "dry-run task", task: engine.Task{JobID: "j", Rule: "all", DryRun: true}, res: res(model.GroupApplied, []string{"1"}, nil)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := changeEvent(tt.task, tt.res)
-			if ok != tt.wantOK {
-				t.Fatalf("changeEvent ok = %v, want %v", ok, tt.wantOK)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("event (-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 

@@ -148,7 +148,11 @@ func (r *rig) sync(b *testing.B) result {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng := engine.New(r.cfg, r.store, map[string]engine.Source{"corp": src}, map[string]engine.Target{"app": tgt}, engine.Options{})
+	rules, err := r.cfg.RunRules()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng := engine.New(rules, r.store, map[string]engine.Source{"corp": src}, map[string]engine.Target{"app": tgt}, engine.Options{})
 	budget := r.budget()
 
 	r.dir.ResetCounters()

@@ -83,7 +83,11 @@ rules:
 	}
 	t.Cleanup(func() { store.Close() })
 	f.cfg, f.store = cfg, store
-	f.engine = engine.New(cfg, store, sources, targets, engine.Options{})
+	rules, err := cfg.RunRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.engine = engine.New(rules, store, sources, targets, engine.Options{})
 	return f
 }
 
