@@ -15,7 +15,7 @@ import (
 	"github.com/groupsync/groupsync/internal/registry"
 )
 
-// Exit codes (the CLI contract in DESIGN.md).
+// Exit codes (the CLI contract in README.md).
 const (
 	exitOK      = 0
 	exitError   = 1

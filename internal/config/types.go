@@ -1,5 +1,5 @@
 // Package config loads and validates the groupsync config file (the YAML
-// contract in DESIGN.md) and resolves secret references (env://, file://,
+// contract documented in README.md) and resolves secret references (env://, file://,
 // secret://).
 package config
 

@@ -6,7 +6,7 @@
 //   - GET ?job=ID returns {"job": …, "groups": [per-group results]}.
 //   - GET without job returns {"jobs": [recent jobs]} (?limit=N, max 100).
 //
-// Server policy wins (DESIGN.md): a request can make a run safer, never
+// Server policy wins (docs/architecture.md): a request can make a run safer, never
 // less safe. dry_run=true is honoured, dry_run=false cannot turn a rule's
 // configured dry run off (the engine ORs them), and force is refused: lifting
 // deletion limits is for `groupsync approve` or an operator's CLI run.

@@ -1,7 +1,7 @@
 // Package plan computes what a rule's run would change: a pure function from
 // desired state (the source), actual state (what groupsync last applied, as
 // recorded in the store) and policy to a model.Plan. It implements every
-// safety contract in DESIGN.md; it does no I/O.
+// safety contract in docs/architecture.md; it does no I/O.
 package plan
 
 import "github.com/groupsync/groupsync/internal/model"
