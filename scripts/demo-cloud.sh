@@ -168,9 +168,12 @@ say "A change in the directory: a rename, a member removed, a member added"
 pick=$(bin/demo-cloud target -url "$scim_url" -pick)
 read -r group leaver renamed <<<"$pick"
 new_email="${renamed%@*}.renamed@example.com"
-curl -fsS -X POST "http://127.0.0.1:$dport/_fake/rename?user=$renamed&email=$new_email" >/dev/null
-curl -fsS -X POST "http://127.0.0.1:$dport/_fake/remove-member?group=$group&member=$leaver" >/dev/null
-curl -fsS -X POST "http://127.0.0.1:$dport/_fake/add-member?group=$group&member=admin@example.com" >/dev/null
+directory() { # directory ACTION?QUERY: a scripted change in the fake directory
+  curl -sS --fail-with-body -X POST "http://127.0.0.1:$dport/_fake/$1" >/dev/null || fail "fake directory: $1 refused"
+}
+directory "rename?user=$renamed&email=$new_email"
+directory "remove-member?group=$group&member=$leaver"
+directory "add-member?group=$group&member=admin@example.com"
 echo "renamed $renamed -> $new_email; removed $leaver from $group; added admin@example.com to $group"
 
 scheduled_run 2
