@@ -11,8 +11,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 
-	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
 func (s *Store) jobRef(id string) *firestore.DocumentRef {
@@ -44,11 +44,12 @@ func (s *Store) jobFields(j model.Job) (map[string]any, error) {
 		"total":   j.Total,
 		"done":    j.Done,
 		"counts":  counts,
+		"updated": j.Updated,
 		"expires": s.expires(j.Started),
 	}, nil
 }
 
-// loadJob reads a job in tx; an error wrapping engine.ErrNotFound when it
+// loadJob reads a job in tx; an error wrapping store.ErrNotFound when it
 // does not exist.
 func loadJob(tx *firestore.Transaction, ref *firestore.DocumentRef) (*firestore.DocumentSnapshot, model.Job, error) {
 	doc, err := get(tx, ref)
@@ -56,7 +57,7 @@ func loadJob(tx *firestore.Transaction, ref *firestore.DocumentRef) (*firestore.
 		return nil, model.Job{}, err
 	}
 	if doc == nil {
-		return nil, model.Job{}, engine.ErrNotFound
+		return nil, model.Job{}, store.ErrNotFound
 	}
 	jobs, err := decodeJobs(tx.GetAll, []*firestore.DocumentSnapshot{doc})
 	if err != nil {
@@ -78,7 +79,7 @@ func (s *Store) CreateJob(ctx context.Context, j model.Job) error {
 			return err
 		}
 		if old != nil {
-			return errors.New("job already exists")
+			return store.ErrExists
 		}
 		fields, err := s.jobFields(j)
 		if err != nil {
@@ -92,7 +93,7 @@ func (s *Store) CreateJob(ctx context.Context, j model.Job) error {
 	return nil
 }
 
-// Job returns one job, or an error wrapping engine.ErrNotFound.
+// Job returns one job, or an error wrapping store.ErrNotFound.
 func (s *Store) Job(ctx context.Context, id string) (model.Job, error) {
 	var j model.Job
 	err := s.view(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -199,7 +200,7 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 	defer unlock()
 	jdoc, err := jref.Get(ctx)
 	if isNotFound(err) {
-		return model.Job{}, false, wrap(engine.ErrNotFound)
+		return model.Job{}, false, wrap(store.ErrNotFound)
 	}
 	if err != nil {
 		return model.Job{}, false, wrap(err)
@@ -231,7 +232,7 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 		if err := setRecord(tx, rref, fields, r, 0); err != nil {
 			return err
 		}
-		ups := []firestore.Update{{Path: "done", Value: firestore.Increment(1)}}
+		ups := []firestore.Update{{Path: "done", Value: firestore.Increment(1)}, {Path: "updated", Value: s.now()}}
 		for k, v := range counts {
 			if v != 0 {
 				ups = append(ups, firestore.Update{FieldPath: firestore.FieldPath{"counts", k}, Value: firestore.Increment(v)})
@@ -241,7 +242,7 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 		return tx.Update(jref, ups)
 	}, firestore.MaxAttempts(hotAttempts))
 	if isNotFound(err) {
-		return model.Job{}, false, wrap(engine.ErrNotFound)
+		return model.Job{}, false, wrap(store.ErrNotFound)
 	}
 	if err != nil {
 		return model.Job{}, false, wrap(err)
@@ -267,8 +268,8 @@ func countsMap(c model.Counts) (map[string]int64, error) {
 	return m, nil
 }
 
-// decodeJobs decodes job documents. The done and counts fields, which
-// RecordGroupResult increments in place, override the JSON.
+// decodeJobs decodes job documents. The done, counts and updated fields,
+// which RecordGroupResult changes in place, override the JSON.
 func decodeJobs(getAll getAllFunc, docs []*firestore.DocumentSnapshot) ([]model.Job, error) {
 	jobs, err := decodeRecords[model.Job](getAll, docs)
 	if err != nil {
@@ -278,6 +279,11 @@ func decodeJobs(getAll getAllFunc, docs []*firestore.DocumentSnapshot) ([]model.
 		if v, err := doc.DataAt("done"); err == nil {
 			n, _ := v.(int64)
 			jobs[i].Done = int(n)
+		}
+		if v, err := doc.DataAt("updated"); err == nil {
+			if t, ok := v.(time.Time); ok {
+				jobs[i].Updated = t
+			}
 		}
 		if v, err := doc.DataAt("counts"); err == nil {
 			data, err := json.Marshal(v)
@@ -312,4 +318,19 @@ func (s *Store) GroupResults(ctx context.Context, jobID string) ([]model.GroupRe
 		return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Email, b.Email), cmp.Compare(a.GroupID, b.GroupID))
 	})
 	return out, nil
+}
+
+// CountResults counts a job's results for one rule with a count
+// aggregation, which reads index entries rather than the results.
+func (s *Store) CountResults(ctx context.Context, jobID, rule string) (int, error) {
+	q := s.jobRef(jobID).Collection(colGroups).Where("rule", "==", rule)
+	res, err := q.NewAggregationQuery().WithCount("n").Get(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count results of %s in job %s: %w", rule, jobID, err)
+	}
+	n, ok := res.Data()["n"].(int64)
+	if !ok {
+		return 0, fmt.Errorf("count results of %s in job %s: no count in %v", rule, jobID, res.Data())
+	}
+	return int(n), nil
 }

@@ -11,10 +11,10 @@ import (
 	"cloud.google.com/go/firestore"
 )
 
-// Jobs, results and held plans are stored as JSON in a "json" field, next
+// Jobs, results, runs, staged reads and plans are stored as JSON in a "json" field, next
 // to a few plain fields for queries, the console and TTL. A value whose
-// JSON is too big for one document (a held plan that creates 50,000 users,
-// a first sync adding a 100,000-member group) is gzipped and split into
+// JSON is too big for one document (a plan that creates 50,000 users, a
+// first sync adding a 100,000-member group) is gzipped and split into
 // parts/{n} documents, and "parts" holds their count.
 const (
 	inlineMax = 256 << 10
@@ -101,7 +101,11 @@ func deleteRecord(tx *firestore.Transaction, doc *firestore.DocumentSnapshot) er
 	return tx.Delete(doc.Ref)
 }
 
+// partsOf returns how many parts a record has; none when doc is nil.
 func partsOf(doc *firestore.DocumentSnapshot) int {
+	if doc == nil {
+		return 0
+	}
 	v, err := doc.DataAt(fieldParts)
 	if err != nil {
 		return 0

@@ -1,26 +1,30 @@
-// Package firestore is the cloud groupsync store: an engine.Store on Cloud
-// Firestore (native mode). Its layout:
+// Package firestore is the cloud groupsync store: the engine's store on
+// Cloud Firestore (native mode). Its layout:
 //
-//	rules/{rule}                              rule state
-//	rules/{rule}/groups/{groupID}             snapshot header
-//	rules/{rule}/groups/{groupID}/chunks/{n}  member IDs, chunkSize per doc
-//	rules/{rule}/owned/{kind}:{sourceID}      ownership record
-//	jobs/{job}                                job
-//	jobs/{job}/groups/{rule}:{groupID}        group result
-//	jobs/{job}/held/{rule}                    held plan
-//	leases/{key}                              holder and expiry
+//	rules/{rule}                                 rule state
+//	rules/{rule}/groups/{groupID}                snapshot header
+//	rules/{rule}/groups/{groupID}/chunks/{n}     member IDs, chunkSize per doc
+//	rules/{rule}/owned/{kind}:{sourceID}         ownership record
+//	jobs/{job}                                   job
+//	jobs/{job}/groups/{rule}:{groupID}           group result
+//	jobs/{job}/runs/{rule}                       rule run
+//	jobs/{job}/staged/{rule}                     count of the rule's staged reads
+//	jobs/{job}/staged/{rule}/groups/{groupID}    staged read of a group
+//	jobs/{job}/held/{rule}                       gated plan (held, passed, approved…)
+//	leases/{key}                                 holder and expiry
 //
 // Document IDs are the keys escaped by docID, since IDs cannot contain '/'.
 // Snapshot headers, chunks, ownership records and rule state use plain
 // fields so that other applications can read groups from the store; jobs,
-// results and held plans are JSON, spilled into a parts subcollection when
-// large.
+// results, runs, staged reads and plans are JSON, spilled into a parts
+// subcollection when large.
 //
-// Jobs, results, held plans, their parts and leases carry an `expires`
-// timestamp: deployments set TTL policies on the collection groups jobs,
-// groups (snapshot headers have no expires, so only results go), held,
-// parts and leases. Single-field index exemptions for chunks.ids,
-// json and parts.data save write cost; no composite index is needed.
+// Jobs and every document under them, their parts and leases carry an
+// `expires` timestamp: deployments set TTL policies on the collection
+// groups jobs, groups (snapshot headers have no expires, so only results
+// and staged reads go), runs, staged, held, parts and leases. Single-field
+// index exemptions for chunks.ids, json and parts.data save write cost; no
+// composite index is needed.
 //
 // Every mutation is a transaction that reads first and writes nothing when
 // the stored value is already the same, so an unchanged group costs no
@@ -44,11 +48,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	"github.com/groupsync/groupsync/internal/engine"
 )
-
-var _ engine.Store = (*Store)(nil)
 
 // DefaultJobRetention is how long jobs, their results and held plans are
 // kept unless GROUPSYNC_JOB_TTL_DAYS or SetJobRetention says otherwise: the
@@ -68,6 +68,8 @@ const (
 	colOwned  = "owned"
 	colJobs   = "jobs"
 	colHeld   = "held"
+	colRuns   = "runs"
+	colStaged = "staged"
 	colLeases = "leases"
 	colParts  = "parts"
 )
@@ -80,7 +82,7 @@ var errUnchanged = errors.New("unchanged")
 // workers update at once (a job), where aborts under contention are normal.
 const hotAttempts = 30
 
-// Store is an engine.Store backed by Firestore. It is safe for concurrent
+// Store is a groupsync store backed by Firestore. It is safe for concurrent
 // use.
 type Store struct {
 	c      *firestore.Client

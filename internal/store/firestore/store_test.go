@@ -18,6 +18,9 @@ import (
 	"github.com/groupsync/groupsync/internal/store/storetest"
 )
 
+// The engine owns the interface; this is where the store proves it fits.
+var _ engine.Store = (*Store)(nil)
+
 func TestMain(m *testing.M) { emulator.Main(m) }
 
 // open returns a store on a fresh emulator project, reached through
@@ -164,7 +167,7 @@ func TestLeaseClock(t *testing.T) {
 	})
 }
 
-// TestLargeRecords stores a held plan and a group result too big for one
+// TestLargeRecords stores a plan and a group result too big for one
 // document, so they must spill into parts and shrink back.
 func TestLargeRecords(t *testing.T) {
 	ctx := t.Context()
@@ -179,11 +182,11 @@ func TestLargeRecords(t *testing.T) {
 		users = append(users, model.User{ID: id, Email: fmt.Sprintf("user%d@example.com", i), GivenName: model.HashStrings(id), FamilyName: model.HashStrings(id, "f")})
 	}
 	big := model.HeldPlan{JobID: "j", Rule: "r", Plan: model.Plan{Rule: "r", CreateUsers: users}, Reasons: []string{"max_deletes"}, Created: time.Now()}
-	if err := s.PutHeld(ctx, big); err != nil {
-		t.Fatalf("PutHeld: %v", err)
+	if err := s.PutPlan(ctx, big); err != nil {
+		t.Fatalf("PutPlan: %v", err)
 	}
-	if n := s.countParts(t, s.heldRef("j", "r")); n < 2 {
-		t.Fatalf("big held plan has %d parts, want it spilled into at least 2 (test too small?)", n)
+	if n := s.countParts(t, s.planRef("j", "r")); n < 2 {
+		t.Fatalf("big plan has %d parts, want it spilled into at least 2 (test too small?)", n)
 	}
 	got, err := s.Held(ctx, "j")
 	if err != nil {
@@ -195,27 +198,18 @@ func TestLargeRecords(t *testing.T) {
 
 	small := big
 	small.Plan.CreateUsers = users[:2]
-	if err := s.PutHeld(ctx, small); err != nil {
-		t.Fatalf("PutHeld (small): %v", err)
+	if err := s.PutPlan(ctx, small); err != nil {
+		t.Fatalf("PutPlan (small): %v", err)
 	}
-	if n := s.countParts(t, s.heldRef("j", "r")); n != 0 {
+	if n := s.countParts(t, s.planRef("j", "r")); n != 0 {
 		t.Errorf("after shrinking, %d part documents remain, want 0", n)
 	}
-	got, err = s.Held(ctx, "j")
-	if err != nil {
-		t.Fatalf("Held: %v", err)
+	h, ok, err := s.Plan(ctx, "j", "r")
+	if err != nil || !ok {
+		t.Fatalf("Plan = ok %v, err %v", ok, err)
 	}
-	if diff := cmp.Diff([]model.HeldPlan{small}, got, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("Held after shrink mismatch (-want +got):\n%s", diff)
-	}
-	if err := s.PutHeld(ctx, big); err != nil {
-		t.Fatalf("PutHeld: %v", err)
-	}
-	if err := s.DeleteHeld(ctx, "j", "r"); err != nil {
-		t.Fatalf("DeleteHeld: %v", err)
-	}
-	if n := s.countParts(t, s.heldRef("j", "r")); n != 0 {
-		t.Errorf("after DeleteHeld, %d part documents remain, want 0", n)
+	if diff := cmp.Diff(small, h, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Plan after shrink mismatch (-want +got):\n%s", diff)
 	}
 
 	if err := s.CreateJob(ctx, model.Job{ID: "j", Status: model.JobRunning, Started: time.Now()}); err != nil {
@@ -235,6 +229,24 @@ func TestLargeRecords(t *testing.T) {
 	}
 }
 
+// expiresOf reads the expires field of a document.
+func expiresOf(t *testing.T, ref *firestore.DocumentRef) time.Time {
+	t.Helper()
+	doc, err := ref.Get(t.Context())
+	if err != nil {
+		t.Fatalf("Get %s: %v", ref.Path, err)
+	}
+	v, err := doc.DataAt("expires")
+	if err != nil {
+		t.Fatalf("%s has no expires: %v", ref.Path, err)
+	}
+	got, ok := v.(time.Time)
+	if !ok {
+		t.Fatalf("%s expires = %v, not a timestamp", ref.Path, v)
+	}
+	return got
+}
+
 // countParts counts the part documents under ref, whatever ref says.
 func (s *Store) countParts(t *testing.T, ref *firestore.DocumentRef) int {
 	t.Helper()
@@ -245,17 +257,25 @@ func (s *Store) countParts(t *testing.T, ref *firestore.DocumentRef) int {
 	return len(docs)
 }
 
+// clients opens n stores on one fresh project, as n function instances
+// would; they share no in-process lock.
+func clients(t *testing.T, n int) []*Store {
+	t.Helper()
+	project := emulator.ProjectID(t)
+	stores := make([]*Store, n)
+	for i := range stores {
+		stores[i] = openProject(t, project)
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	return stores
+}
+
 // TestRecordGroupResultAcrossClients delivers every result twice through
 // different clients, as two function instances would: the in-process lock
 // cannot help, so only the transaction keeps the counts exact.
 func TestRecordGroupResultAcrossClients(t *testing.T) {
 	ctx := t.Context()
-	project := emulator.ProjectID(t)
-	stores := make([]*Store, 4)
-	for i := range stores {
-		stores[i] = openProject(t, project)
-		defer stores[i].Close()
-	}
+	stores := clients(t, 4)
 	if err := stores[0].CreateJob(ctx, model.Job{ID: "j", Status: model.JobRunning, Total: 12}); err != nil {
 		t.Fatalf("CreateJob: %v", err)
 	}
@@ -288,8 +308,9 @@ func TestRecordGroupResultAcrossClients(t *testing.T) {
 	}
 }
 
-// TestJobExpiry checks the field the TTL policy reads: jobs, results and
-// held plans expire the configured retention after the job started.
+// TestJobExpiry checks the field the TTL policy reads: jobs and every
+// record under them expire the configured retention after the job (or
+// the record) started.
 func TestJobExpiry(t *testing.T) {
 	t.Setenv(JobTTLEnv, "7")
 	s := open(t)
@@ -303,21 +324,26 @@ func TestJobExpiry(t *testing.T) {
 	if _, _, err := s.RecordGroupResult(ctx, model.GroupResult{JobID: "j", Rule: "r", GroupID: "g"}); err != nil {
 		t.Fatalf("RecordGroupResult: %v", err)
 	}
-	if err := s.PutHeld(ctx, model.HeldPlan{JobID: "j", Rule: "r", Created: started}); err != nil {
-		t.Fatalf("PutHeld: %v", err)
+	if err := s.PutPlan(ctx, model.HeldPlan{JobID: "j", Rule: "r", Created: started}); err != nil {
+		t.Fatalf("PutPlan: %v", err)
 	}
-	for _, ref := range []*firestore.DocumentRef{s.jobRef("j"), s.resultRef("j", "r", "g"), s.heldRef("j", "r")} {
-		doc, err := ref.Get(ctx)
-		if err != nil {
-			t.Fatalf("Get %s: %v", ref.Path, err)
-		}
-		got, err := doc.DataAt("expires")
-		if err != nil {
-			t.Errorf("%s has no expires: %v", ref.Path, err)
-			continue
-		}
-		if gt, ok := got.(time.Time); !ok || !gt.Equal(want) {
+	if _, _, err := s.CreateRuleRun(ctx, model.RuleRun{JobID: "j", Rule: "r", Created: started}); err != nil {
+		t.Fatalf("CreateRuleRun: %v", err)
+	}
+	for _, ref := range []*firestore.DocumentRef{s.jobRef("j"), s.resultRef("j", "r", "g"), s.planRef("j", "r"), s.runRef("j", "r")} {
+		if got := expiresOf(t, ref); !got.Equal(want) {
 			t.Errorf("%s expires = %v, want %v", ref.Path, got, want)
+		}
+	}
+	// Staged reads carry no start time: they expire after their write.
+	before := time.Now().Add(7 * 24 * time.Hour)
+	if _, err := s.PutStaged(ctx, "j", "r", model.Membership{Group: model.GroupInfo{ID: "g"}}); err != nil {
+		t.Fatalf("PutStaged: %v", err)
+	}
+	after := time.Now().Add(7 * 24 * time.Hour)
+	for _, ref := range []*firestore.DocumentRef{s.stagedRef("j", "r"), s.stagedReadRef("j", "r", "g")} {
+		if got := expiresOf(t, ref); got.Before(before.Truncate(time.Microsecond)) || got.After(after) {
+			t.Errorf("%s expires = %v, want between %v and %v", ref.Path, got, before, after)
 		}
 	}
 
