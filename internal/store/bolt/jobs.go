@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -214,8 +213,6 @@ func (s *Store) GroupResults(ctx context.Context, jobID string) ([]model.GroupRe
 	if err != nil {
 		return nil, fmt.Errorf("results of job %s: %w", jobID, err)
 	}
-	slices.SortFunc(out, func(a, b model.GroupResult) int {
-		return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Email, b.Email), cmp.Compare(a.GroupID, b.GroupID))
-	})
+	slices.SortFunc(out, store.CompareResults)
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package firestore
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -314,9 +313,7 @@ func (s *Store) GroupResults(ctx context.Context, jobID string) ([]model.GroupRe
 	if err != nil {
 		return nil, fmt.Errorf("results of job %s: %w", jobID, err)
 	}
-	slices.SortFunc(out, func(a, b model.GroupResult) int {
-		return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Email, b.Email), cmp.Compare(a.GroupID, b.GroupID))
-	})
+	slices.SortFunc(out, store.CompareResults)
 	return out, nil
 }
 

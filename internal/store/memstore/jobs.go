@@ -127,17 +127,11 @@ func (s *Store) RecordGroupResult(ctx context.Context, r model.GroupResult) (mod
 
 // GroupResults lists a job's results sorted by rule then group email.
 func (s *Store) GroupResults(ctx context.Context, jobID string) ([]model.GroupResult, error) {
-	var out []model.GroupResult
-	err := s.read(ctx, func() (err error) {
-		out, err = list[model.GroupResult](s.results, prefix(jobID))
-		return err
-	})
+	out, err := scan[model.GroupResult](ctx, s, s.results, prefix(jobID))
 	if err != nil {
 		return nil, fmt.Errorf("results of job %s: %w", jobID, err)
 	}
-	slices.SortFunc(out, func(a, b model.GroupResult) int {
-		return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Email, b.Email), cmp.Compare(a.GroupID, b.GroupID))
-	})
+	slices.SortFunc(out, store.CompareResults)
 	return out, nil
 }
 

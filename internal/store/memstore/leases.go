@@ -55,12 +55,7 @@ func (s *Store) ReleaseLease(ctx context.Context, key, holder string) error {
 
 // Lease returns the stored lease of key; ok is false when none.
 func (s *Store) Lease(ctx context.Context, key string) (store.Lease, bool, error) {
-	var l store.Lease
-	var ok bool
-	err := s.read(ctx, func() (err error) {
-		ok, err = s.leases.get(key, &l)
-		return err
-	})
+	l, ok, err := lookup[store.Lease](ctx, s, s.leases, key)
 	if err != nil {
 		return store.Lease{}, false, fmt.Errorf("read lease %s: %w", key, err)
 	}

@@ -10,12 +10,7 @@ import (
 
 // Snapshot returns the snapshot of one group; ok is false when none.
 func (s *Store) Snapshot(ctx context.Context, rule, groupID string) (model.Snapshot, bool, error) {
-	var sn model.Snapshot
-	var ok bool
-	err := s.read(ctx, func() (err error) {
-		ok, err = s.snapshots.get(key(rule, groupID), &sn)
-		return err
-	})
+	sn, ok, err := lookup[model.Snapshot](ctx, s, s.snapshots, key(rule, groupID))
 	if err != nil {
 		return model.Snapshot{}, false, fmt.Errorf("snapshot %s/%s: %w", rule, groupID, err)
 	}
@@ -24,11 +19,7 @@ func (s *Store) Snapshot(ctx context.Context, rule, groupID string) (model.Snaps
 
 // Snapshots returns every snapshot of a rule, sorted by group ID.
 func (s *Store) Snapshots(ctx context.Context, rule string) ([]model.Snapshot, error) {
-	var out []model.Snapshot
-	err := s.read(ctx, func() (err error) {
-		out, err = list[model.Snapshot](s.snapshots, prefix(rule))
-		return err
-	})
+	out, err := scan[model.Snapshot](ctx, s, s.snapshots, prefix(rule))
 	if err != nil {
 		return nil, fmt.Errorf("snapshots of %s: %w", rule, err)
 	}
@@ -58,12 +49,7 @@ func (s *Store) DeleteSnapshot(ctx context.Context, rule, groupID string) error 
 
 // Owned returns the ownership record of one object; ok false if none.
 func (s *Store) Owned(ctx context.Context, rule, kind, sourceID string) (model.Owned, bool, error) {
-	var o model.Owned
-	var ok bool
-	err := s.read(ctx, func() (err error) {
-		ok, err = s.owned.get(key(rule, kind, sourceID), &o)
-		return err
-	})
+	o, ok, err := lookup[model.Owned](ctx, s, s.owned, key(rule, kind, sourceID))
 	if err != nil {
 		return model.Owned{}, false, fmt.Errorf("owned %s %s/%s: %w", kind, rule, sourceID, err)
 	}
@@ -72,11 +58,7 @@ func (s *Store) Owned(ctx context.Context, rule, kind, sourceID string) (model.O
 
 // OwnedAll returns a rule's records of one kind, sorted by source ID.
 func (s *Store) OwnedAll(ctx context.Context, rule, kind string) ([]model.Owned, error) {
-	var out []model.Owned
-	err := s.read(ctx, func() (err error) {
-		out, err = list[model.Owned](s.owned, prefix(rule, kind))
-		return err
-	})
+	out, err := scan[model.Owned](ctx, s, s.owned, prefix(rule, kind))
 	if err != nil {
 		return nil, fmt.Errorf("owned %ss of %s: %w", kind, rule, err)
 	}
@@ -106,12 +88,7 @@ func (s *Store) DeleteOwned(ctx context.Context, rule, kind, sourceID string) er
 
 // RuleState returns a rule's bookkeeping; ok is false when none.
 func (s *Store) RuleState(ctx context.Context, rule string) (model.RuleState, bool, error) {
-	var st model.RuleState
-	var ok bool
-	err := s.read(ctx, func() (err error) {
-		ok, err = s.states.get(key(rule), &st)
-		return err
-	})
+	st, ok, err := lookup[model.RuleState](ctx, s, s.states, key(rule))
 	if err != nil {
 		return model.RuleState{}, false, fmt.Errorf("state of %s: %w", rule, err)
 	}

@@ -116,11 +116,7 @@ func (s *Store) PutStaged(ctx context.Context, jobID, rule string, m model.Membe
 
 // Staged returns a job's staged reads for one rule, sorted by group ID.
 func (s *Store) Staged(ctx context.Context, jobID, rule string) ([]model.Membership, error) {
-	var out []model.Membership
-	err := s.read(ctx, func() (err error) {
-		out, err = list[model.Membership](s.staged, prefix(jobID, rule))
-		return err
-	})
+	out, err := scan[model.Membership](ctx, s, s.staged, prefix(jobID, rule))
 	if err != nil {
 		return nil, fmt.Errorf("staged groups of %s/%s: %w", jobID, rule, err)
 	}
@@ -150,12 +146,7 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 
 // Plan returns a rule's gated plan; ok is false when none.
 func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, bool, error) {
-	var h model.HeldPlan
-	var ok bool
-	err := s.read(ctx, func() (err error) {
-		ok, err = s.plans.get(key(jobID, rule), &h)
-		return err
-	})
+	h, ok, err := lookup[model.HeldPlan](ctx, s, s.plans, key(jobID, rule))
 	if err != nil {
 		return model.HeldPlan{}, false, fmt.Errorf("plan %s/%s: %w", jobID, rule, err)
 	}
@@ -164,11 +155,7 @@ func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, b
 
 // Held lists a job's held plans, sorted by rule.
 func (s *Store) Held(ctx context.Context, jobID string) ([]model.HeldPlan, error) {
-	var all []model.HeldPlan
-	err := s.read(ctx, func() (err error) {
-		all, err = list[model.HeldPlan](s.plans, prefix(jobID))
-		return err
-	})
+	all, err := scan[model.HeldPlan](ctx, s, s.plans, prefix(jobID))
 	if err != nil {
 		return nil, fmt.Errorf("held plans of job %s: %w", jobID, err)
 	}

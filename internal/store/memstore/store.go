@@ -190,6 +190,24 @@ func list[T any](t table, p string) ([]T, error) {
 	return out, nil
 }
 
+// lookup reads one value of t under the lock; ok is false when none.
+func lookup[T any](ctx context.Context, s *Store, t table, k string) (v T, ok bool, err error) {
+	err = s.read(ctx, func() (err error) {
+		ok, err = t.get(k, &v)
+		return err
+	})
+	return v, ok, err
+}
+
+// scan reads the values of t whose keys start with p, under the lock.
+func scan[T any](ctx context.Context, s *Store, t table, p string) (out []T, err error) {
+	err = s.read(ctx, func() (err error) {
+		out, err = list[T](t, p)
+		return err
+	})
+	return out, err
+}
+
 // changed folds errUnchanged results: true when any write changed data.
 func changed(errs ...error) error {
 	var real []error
