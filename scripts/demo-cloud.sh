@@ -30,11 +30,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# shellcheck source=scripts/demo-lib.sh
+. scripts/demo-lib.sh
 fail() {
   echo "demo-cloud: $*" >&2
   for f in "$dir"/fn-*.log; do
+    [ -f "$f" ] || continue
     echo "--- last lines of $f" >&2
     tail -n 15 "$f" >&2
   done
@@ -48,57 +49,22 @@ wait_port() { # wait_port PORT: until 127.0.0.1:PORT accepts connections
   fail "nothing listens on 127.0.0.1:$1"
 }
 
-go build -o bin/groupsync ./cmd/groupsync
-go build -o bin/fakedirectory ./internal/source/workspace/workspacetest/cmd/fakedirectory
-go build -o bin/functions-local ./cmd/functions-local
-go build -o bin/demo-cloud ./cmd/demo-cloud
+# The emulators (JVMs) start while the Go programs build.
+FIRESTORE_PORT=$(free_port) PUBSUB_PORT=$(free_port) bash scripts/emulators.sh start >"$dir/emulators.env" 2>"$dir/emulators.err" &
+emulators_pid=$!
+pids+=("$emulators_pid")
+go build -o bin/ ./cmd/groupsync ./cmd/functions-local ./cmd/demo-cloud \
+  ./internal/source/workspace/workspacetest/cmd/fakedirectory
 
 say "Starting the local stand-ins (127.0.0.1 only)"
-dport=$(free_port)
-bin/fakedirectory -port "$dport" -users 120 -groups 10 -key "$dir/dwd-key.json" >"$dir/fakedirectory.log" 2>&1 &
-pids+=($!)
-wait_port "$dport"
-for _ in $(seq 1 50); do [ -s "$dir/dwd-key.json" ] && break; sleep 0.1; done
-echo "fake Google Directory API: http://127.0.0.1:$dport  (generated org: 120 users, 10 groups)"
-
-sport=$(free_port)
-export SCIM_TOKEN="demo-$(date +%s)-$RANDOM"
-start_out=$(PORT="$sport" SCIM_SERVER_LOG="$dir/scim-server.log" bash scripts/scim-server/start.sh)
-pids+=("$(sed -n 's/^pid=\([0-9]*\).*/\1/p' <<<"$start_out")")
-scim_url="http://127.0.0.1:$sport/scim/v2"
-echo "SCIM app (scimmy): $scim_url"
-
-emulator_env=$(FIRESTORE_PORT=$(free_port) PUBSUB_PORT=$(free_port) bash scripts/emulators.sh start)
-eval "$emulator_env"
+start_standins
+wait "$emulators_pid" || { cat "$dir/emulators.err" >&2; fail "the emulators did not start"; }
+eval "$(cat "$dir/emulators.env")"
 echo "Firestore emulator: $FIRESTORE_EMULATOR_HOST   Pub/Sub emulator: $PUBSUB_EMULATOR_HOST"
 
 # The project ID only names things inside the emulators.
 export GOOGLE_CLOUD_PROJECT=groupsync-demo
-cat >"$dir/groupsync.yaml" <<YAML
-# Demo config: every endpoint is a local stand-in on 127.0.0.1.
-store: firestore://projects/$GOOGLE_CLOUD_PROJECT/databases/(default)
-sources:
-  corp:
-    type: workspace
-    customer: my_customer
-    admin_subject: admin@example.com
-    credentials: file://$dir/dwd-key.json
-    endpoint: http://127.0.0.1:$dport/
-targets:
-  app:
-    type: scim
-    url: $scim_url
-    token: env://SCIM_TOKEN
-rules:
-  - name: corp-to-app
-    source: corp
-    target: app
-    groups:
-      include: ["*@example.com"]
-      exclude: ["all-staff@example.com"]   # its member is the whole customer
-    members: {types: [USER], nested: flatten, include_suspended: false}
-    policy: {mode: sync, deprovision: disable, max_deletes: "10%"}
-YAML
+demo_config "firestore://projects/$GOOGLE_CLOUD_PROJECT/databases/(default)" "$dir/dwd-key.json" >"$dir/groupsync.yaml"
 gs() { bin/groupsync --config "$dir/groupsync.yaml" "$@"; }
 
 say "Serving the Cloud Functions with the Functions Framework"
@@ -159,6 +125,8 @@ if new:
 }
 
 scheduled_run 1
+echo "(The job ID derives from the Pub/Sub message ID: a redelivered trigger resumes"
+echo "this job instead of starting another.)"
 say "What the functions published on groupsync-changes"
 bin/demo-cloud changes
 say "The SCIM app now"

@@ -22,53 +22,15 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# shellcheck source=scripts/demo-lib.sh
+. scripts/demo-lib.sh
 
 go build -o bin/groupsync ./cmd/groupsync
 go build -o bin/fakedirectory ./internal/source/workspace/workspacetest/cmd/fakedirectory
 
 say "Starting the local stand-ins (127.0.0.1 only)"
-dport=$(free_port)
-bin/fakedirectory -port "$dport" -users 120 -groups 10 -key "$dir/dwd-key.json" >"$dir/fakedirectory.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$dport/_fake/stats" 2>/dev/null && break
-  sleep 0.1
-done
-echo "fake Google Directory API: http://127.0.0.1:$dport  (generated org: 120 users, 10 groups)"
-
-sport=$(free_port)
-export SCIM_TOKEN="demo-$(date +%s)-$RANDOM"
-start_out=$(PORT="$sport" SCIM_SERVER_LOG="$dir/scim-server.log" bash scripts/scim-server/start.sh)
-pids+=("$(sed -n 's/^pid=\([0-9]*\).*/\1/p' <<<"$start_out")")
-echo "SCIM server (scimmy): http://127.0.0.1:$sport/scim/v2"
-
-cat >"$dir/groupsync.yaml" <<YAML
-# Demo config: both ends are local stand-ins on 127.0.0.1.
-store: bolt://groupsync.db
-sources:
-  corp:
-    type: workspace
-    customer: my_customer
-    admin_subject: admin@example.com
-    credentials: file://dwd-key.json
-    endpoint: http://127.0.0.1:$dport/
-targets:
-  app:
-    type: scim
-    url: http://127.0.0.1:$sport/scim/v2
-    token: env://SCIM_TOKEN
-rules:
-  - name: corp-to-app
-    source: corp
-    target: app
-    groups:
-      include: ["*@example.com"]
-      exclude: ["all-staff@example.com"]   # its member is the whole customer
-    members: {types: [USER], nested: flatten, include_suspended: false}
-    policy: {mode: sync, deprovision: disable, max_deletes: "10%"}
-YAML
+start_standins
+demo_config "bolt://groupsync.db" "dwd-key.json" >"$dir/groupsync.yaml"
 gs() { bin/groupsync --config "$dir/groupsync.yaml" "$@"; }
 
 say "groupsync check"

@@ -201,18 +201,14 @@ func receiveAll(ctx context.Context, sub *pubsub.Subscriber, idle time.Duration)
 func describe(ev model.ChangeEvent) string {
 	var parts []string
 	if ev.GroupEmail != "" || ev.GroupID != "" {
-		parts = append(parts, fmt.Sprintf("group %s %s:", cmp.Or(ev.GroupEmail, ev.GroupID), ev.Status))
+		parts = append(parts, fmt.Sprintf("group %s %s: members +%d -%d",
+			cmp.Or(ev.GroupEmail, ev.GroupID), ev.Status, len(ev.Added), len(ev.Removed)))
 	}
-	for _, c := range []struct {
-		what string
-		n    int
-	}{
-		{"members added", len(ev.Added)}, {"members removed", len(ev.Removed)},
-		{"users disabled", len(ev.UsersDisabled)}, {"users deleted", len(ev.UsersDeleted)},
-	} {
-		if c.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
-		}
+	if n := len(ev.UsersDisabled); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d users disabled", n))
 	}
-	return strings.Join(parts, " ")
+	if n := len(ev.UsersDeleted); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d users deleted", n))
+	}
+	return strings.Join(parts, "; ")
 }
