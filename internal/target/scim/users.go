@@ -132,17 +132,26 @@ func (t *Target) create(ctx context.Context, kind, key, path string, body any, l
 // lookupUser finds the user with u's userName or externalId.
 func (t *Target) lookupUser(ctx context.Context, u model.User) (found, error) {
 	email := strings.TrimSpace(u.Email)
-	users, err := t.findUsers(ctx, eqFilter("userName", email))
-	if err != nil {
-		return found{}, err
+	// userName is case-insensitive (RFC 7643 §4.1.1), but some servers
+	// (scimmy) filter it case-sensitively: ask for the lower-case form
+	// too, which is how directories store addresses.
+	names := []string{email}
+	if lower := strings.ToLower(email); lower != email {
+		names = append(names, lower)
 	}
-	// Check the answer: lenient servers ignore filters they do not know.
-	for _, f := range users {
-		if strings.EqualFold(strings.TrimSpace(f.UserName), email) && f.ID != "" {
-			return found{id: f.ID, ours: f.ExternalID == u.ID}, nil
+	for _, name := range names {
+		users, err := t.findUsers(ctx, eqFilter("userName", name))
+		if err != nil {
+			return found{}, err
+		}
+		// Check the answer: lenient servers ignore filters they do not know.
+		for _, f := range users {
+			if strings.EqualFold(strings.TrimSpace(f.UserName), email) && f.ID != "" {
+				return found{id: f.ID, ours: f.ExternalID == u.ID}, nil
+			}
 		}
 	}
-	users, err = t.findUsers(ctx, eqFilter("externalId", u.ID))
+	users, err := t.findUsers(ctx, eqFilter("externalId", u.ID))
 	if statusOf(err) == http.StatusBadRequest {
 		// A provider that cannot filter on externalId (one filter
 		// attribute only) has answered the userName lookup already.
