@@ -25,6 +25,7 @@ type applier struct {
 	userErrs map[string]string      // source user ID → why it has no target user
 	counts   model.Counts           // user-level changes
 	errs     []string               // user-level errors
+	notes    []string               // what the job should tell, not errors
 }
 
 // newApplier returns an applier that starts from the rule's ownership
@@ -86,6 +87,11 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		if c.Adopted {
 			// The adopted object's attributes are unknown: plan an update.
 			o.Hash = ""
+		}
+		if c.TakenOver {
+			a.mu.Lock()
+			a.notes = append(a.notes, fmt.Sprintf("user %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", u.Email))
+			a.mu.Unlock()
 		}
 		if err := a.e.store.PutOwned(ctx, o); err != nil {
 			a.fail(u.ID, fmt.Sprintf("record user %s: %v", u.Email, err))

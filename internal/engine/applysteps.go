@@ -33,9 +33,9 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 	if run.Gate != model.GatePass && run.Gate != model.GateApproved {
 		return nil
 	}
-	h, ok, err := e.store.Plan(ctx, jobID, rule)
-	if err != nil || !ok {
-		return retry(fmt.Errorf("rule %s: read plan: %v", rule, err))
+	h, err := e.gatedPlan(ctx, jobID, rule)
+	if err != nil {
+		return err
 	}
 	a, err := e.newApplier(ctx, r, jobID)
 	if err != nil {
@@ -52,6 +52,7 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 			run.UsersDone = true
 			j.Counts.Add(a.counts)
 			j.Errors = append(j.Errors, a.errs...)
+			j.Notes = append(j.Notes, a.notes...)
 			j.Updated = now
 			return true
 		}); err != nil {
@@ -94,7 +95,7 @@ func (e *Engine) apply(ctx context.Context, q Queue, jobID, rule string, ga Grou
 	}
 	res := e.applyGroup(ctx, r, tgt, jobID, ga)
 	release()
-	res.Problems, res.Cycles = ga.Problems, ga.Cycles
+	res.Problems, res.Cycles = append(ga.Problems, res.Problems...), ga.Cycles
 	res = e.finishResult(res)
 	j, first, err := e.store.RecordGroupResult(ctx, res)
 	if err != nil {
@@ -151,6 +152,9 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 			return e.failResult(res, fmt.Sprintf("create group: %v", err))
 		}
 		gid = c.ID
+		if c.TakenOver {
+			res.Problems = append(res.Problems, fmt.Sprintf("group %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", gp.Email))
+		}
 		o := model.Owned{Rule: r.Name, Kind: model.KindGroup, SourceID: gp.GroupID, TargetID: c.ID, Created: !c.Adopted, Email: gp.Email, Name: gp.Name, Active: true, Updated: e.opts.Now()}
 		if err := e.store.PutOwned(ctx, o); err != nil {
 			return e.failResult(res, fmt.Sprintf("record group: %v", err))
@@ -167,8 +171,19 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 		res.Counts.GroupsUpdated++
 	}
 
-	add, skipped := targetIDs(gp.Add, ga, &res)
-	remove, _ := targetIDs(gp.Remove, ga, &res)
+	// A redelivered apply finds its changes in the snapshot already and
+	// writes nothing again.
+	pending := func(ids []string, applied bool) []string {
+		var out []string
+		for _, id := range ids {
+			if slices.Contains(prev.MemberIDs, id) != applied {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	add, skipped := targetIDs(pending(gp.Add, true), ga, &res)
+	remove, _ := targetIDs(pending(gp.Remove, false), ga, &res)
 	if len(add)+len(remove) > 0 {
 		if err := tgt.ModifyMembers(ctx, gid, add, remove); err != nil {
 			return e.failResult(res, fmt.Sprintf("change members: %v", err))

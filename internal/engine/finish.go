@@ -37,9 +37,9 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 		return err
 	}
 	defer release()
-	h, ok, err := e.store.Plan(ctx, jobID, rule)
-	if err != nil || !ok {
-		return retry(fmt.Errorf("rule %s: read plan: %v", rule, err))
+	h, err := e.gatedPlan(ctx, jobID, rule)
+	if err != nil {
+		return err
 	}
 	var (
 		counts model.Counts
@@ -145,3 +145,16 @@ func (e *Engine) publishChange(ctx context.Context, ev model.ChangeEvent) {
 }
 
 func isConflict(err error) bool { return errors.Is(err, target.ErrConflict) }
+
+// gatedPlan reads the plan a rule's gate stored. A decided gate always
+// has one, so a missing plan is a store that lost it: retrying cannot help.
+func (e *Engine) gatedPlan(ctx context.Context, jobID, rule string) (model.HeldPlan, error) {
+	h, ok, err := e.store.Plan(ctx, jobID, rule)
+	if err != nil {
+		return model.HeldPlan{}, retry(fmt.Errorf("rule %s: read plan: %w", rule, err))
+	}
+	if !ok {
+		return model.HeldPlan{}, fmt.Errorf("rule %s: the gate decided but its plan is missing from the store", rule)
+	}
+	return h, nil
+}

@@ -74,10 +74,19 @@ func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
 	if len(reads) < run.Total {
 		return nil // an early duplicate: the last read publishes the gate again
 	}
-	e.freshFor(jobID)
-	p, err := e.computeRule(ctx, r, reads, job.Force, job.Group == "")
+	// A gate that died between storing its plan and deciding left the
+	// plan behind: decide that one, so the decision always matches the
+	// plan that later steps carry out.
+	stored, ok, err := e.store.Plan(ctx, jobID, rule)
 	if err != nil {
-		return e.endRule(ctx, jobID, rule, model.GateFailed, err.Error(), true)
+		return retry(fmt.Errorf("rule %s: read plan: %w", rule, err))
+	}
+	p := stored.Plan
+	if !ok {
+		e.freshFor(jobID)
+		if p, err = e.computeRule(ctx, r, reads, job.Force, job.Group == ""); err != nil {
+			return e.endRule(ctx, jobID, rule, model.GateFailed, err.Error(), true)
+		}
 	}
 	g := plan.Decide(p, job.DryRun || r.DryRun)
 	now := e.opts.Now()
@@ -105,9 +114,9 @@ func (e *Engine) afterGate(ctx context.Context, q Queue, run model.RuleRun) erro
 	default:
 		return nil // busy or failed: the rule has already ended
 	}
-	h, ok, err := e.store.Plan(ctx, run.JobID, run.Rule)
-	if err != nil || !ok {
-		return retry(fmt.Errorf("rule %s: read plan: %v", run.Rule, err))
+	h, err := e.gatedPlan(ctx, run.JobID, run.Rule)
+	if err != nil {
+		return err
 	}
 	problems, err := e.readProblems(ctx, run.JobID, run.Rule)
 	if err != nil {

@@ -89,6 +89,9 @@ type Job struct {
 	Counts Counts   `json:"counts"`
 	Errors []string `json:"errors,omitempty"`
 	Held   []string `json:"held,omitempty"`
+	// Notes tells what an operator should know that is not an error
+	// (objects taken over after a crash).
+	Notes []string `json:"notes,omitempty"`
 	// Pending lists the rules whose finish step has not run yet; the job
 	// ends when it is empty.
 	Pending []string `json:"pending,omitempty"`
