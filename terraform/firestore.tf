@@ -17,13 +17,15 @@ resource "google_firestore_database" "default" {
 # TTL policies: Firestore deletes a document some time after the timestamp in
 # its `expires` field passes; documents without the field are never deleted.
 # internal/store/firestore sets `expires` on leases, jobs and their results
-# (jobs/{job}/groups/…) and held plans (jobs/{job}/held/…), never on snapshot
+# (jobs/{job}/groups/…), gated plans (jobs/{job}/held/…), rule runs
+# (jobs/{job}/runs/…) and staged reads (jobs/{job}/staged/{rule} and its
+# groups/…), never on snapshot
 # headers (rules/{rule}/groups/…), which share the collection ID `groups` and
 # so the policy, harmlessly. TTL deletes no subcollections, hence one policy
 # per collection ID; `parts` (spilled JSON) is deleted only if its documents
 # carry `expires` too.
 resource "google_firestore_field" "ttl" {
-  for_each = toset(["leases", "jobs", "groups", "held", "parts"])
+  for_each = toset(["leases", "jobs", "groups", "held", "runs", "staged", "parts"])
 
   project    = var.project_id
   database   = "(default)"
