@@ -16,7 +16,11 @@ const (
 	// cutFactor is what a throttle multiplies the rate by.
 	cutFactor = 0.5
 	// floorDivisor: the rate never falls below ceiling/floorDivisor.
-	floorDivisor = 256
+	floorDivisor = 64
+	// cooldownCalls: after a cut, the rate is not cut again for as long as
+	// this many calls take at the ceiling (0.8s at 2,400 a minute), so a
+	// burst of refusals of calls already under way counts once.
+	cooldownCalls = 32
 	// stepDivisor: each accepted call raises the rate by
 	// ceiling/stepDivisor, so climbing back from a halving takes a few
 	// thousand calls: the rate recovers slowly.
@@ -42,6 +46,7 @@ type Pacer struct {
 	ceiling   float64 // queries a minute
 	rate      float64 // queries a minute, floor <= rate <= ceiling
 	next      time.Time
+	cutTime   time.Time
 	issued    uint64 // tickets handed out
 	cutAt     uint64 // tickets up to this one were issued before the last cut
 	throttles int64
@@ -134,23 +139,27 @@ func (p *Pacer) Accepted(Ticket) {
 }
 
 // Throttled reports that t's call was refused for quota. The rate is cut
-// once per wave: calls already paced at the old rate when it was cut do
-// not cut it again. A Retry-After holds every call of the quota back that
-// long, since none of them would be accepted sooner.
+// once per wave: calls already paced at the old rate when it was cut, and
+// refusals within a short cooldown after it, do not cut it again. A
+// Retry-After holds every call of the quota back that long, since none of
+// them would be accepted sooner.
 func (p *Pacer) Throttled(t Ticket, retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t.n > p.cutAt {
+	now := time.Now()
+	cooldown := time.Duration(float64(time.Minute) * cooldownCalls / p.ceiling)
+	if t.n > p.cutAt && now.Sub(p.cutTime) >= cooldown {
 		p.rate = max(p.ceiling/floorDivisor, p.rate*cutFactor)
 		p.cutAt = p.issued
+		p.cutTime = now
 		p.throttles++
 		// Calls reserved from now on use the new spacing.
-		if next := time.Now().Add(p.interval()); next.After(p.next) {
+		if next := now.Add(p.interval()); next.After(p.next) {
 			p.next = next
 		}
 	}
 	if retryAfter > 0 {
-		if until := time.Now().Add(min(retryAfter, maxRetryAfter)); until.After(p.next) {
+		if until := now.Add(min(retryAfter, maxRetryAfter)); until.After(p.next) {
 			p.next = until
 		}
 	}

@@ -14,10 +14,12 @@ import (
 	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
 )
 
-// quotaScale shrinks a minute so that a quota test runs in seconds: every
+// quotaScale shrinks a minute so that a quota test runs in seconds (a
+// minute is 2s, slow enough that even a loaded machine under -race makes
+// requests faster than the quota allows): every
 // rate and duration of the scenario is divided by it, which leaves the
 // pacer's behaviour (whose tuning is relative to its ceiling) unchanged.
-const quotaScale = 60
+const quotaScale = 30
 
 // TestTightQuotaReadsEverything is issue 10's scenario: a 300-group
 // directory behind a quota of 120 queries a minute (another tool spends

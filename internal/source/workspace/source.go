@@ -69,7 +69,7 @@ type Config struct {
 	// refuses calls for quota, and recovers slowly.
 	QPM int
 	// HTTPClient provides the base transport (default
-	// http.DefaultTransport).
+	// http.DefaultTransport with a response header timeout).
 	HTTPClient *http.Client
 	// Scopes are the delegated scopes to request (default Scopes, read
 	// only); the Workspace target asks for read-write ones.
@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Source, error) 
 	if cfg.AdminSubject == "" {
 		return nil, errors.New("workspace: admin_subject is required for domain-wide delegation")
 	}
-	base := http.DefaultTransport
+	base := defaultBase()
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		base = cfg.HTTPClient.Transport
 	}

@@ -20,6 +20,18 @@ import (
 // wait.
 const maxRetryAfter = 2 * time.Minute
 
+// responseHeaderTimeout bounds how long one attempt waits for Google to
+// start answering: the retries, not a hung connection, should decide how
+// long a read takes, and a request's context may have no deadline.
+const responseHeaderTimeout = 2 * time.Minute
+
+// defaultBase is the transport under every Directory and token request.
+func defaultBase() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = responseHeaderTimeout
+	return t
+}
+
 // DefaultQuotaPatience is how long quota refusals are retried when the
 // request's context has no deadline.
 const DefaultQuotaPatience = 30 * time.Minute
