@@ -36,7 +36,11 @@ func (t *Target) CreateGroup(ctx context.Context, g model.GroupInfo, opts target
 	}
 	body := group{Schemas: []string{schemaGroup}, DisplayName: dn, ExternalID: g.ID}
 	lookup := func(ctx context.Context) (found, error) { return t.lookupGroup(ctx, g.ID, dn) }
-	return t.create(ctx, "group", dn, "/Groups", body, lookup, opts)
+	c, err := t.create(ctx, "group", dn, "/Groups", body, t.firstLookup(&t.groups, groupIndex, dn, g.ID, lookup), lookup, opts)
+	if err == nil {
+		t.groups.remember(c.ID, dn, g.ID)
+	}
+	return c, err
 }
 
 func (t *Target) lookupGroup(ctx context.Context, sourceID, displayName string) (found, error) {

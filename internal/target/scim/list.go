@@ -17,6 +17,13 @@ const maxPages = 10000
 // page by page, clamping count to the provider's maxResults and reading to
 // the end by startIndex, or by cursor where the provider pages that way.
 func (t *Target) list(ctx context.Context, path, filter string, extra url.Values, fn func(json.RawMessage) error) error {
+	return t.listPages(ctx, path, filter, extra, nil, fn)
+}
+
+// listPages is list with onPage called before each page's resources with
+// the page's totalResults (-1 when the server sends none); an error from
+// it ends the listing.
+func (t *Target) listPages(ctx context.Context, path, filter string, extra url.Values, onPage func(total int) error, fn func(json.RawMessage) error) error {
 	caps, err := t.capabilities(ctx)
 	if err != nil {
 		return err
@@ -51,6 +58,15 @@ func (t *Target) list(ctx context.Context, path, filter string, extra url.Values
 		var lr listResponse
 		if err := decode(resp, &lr); err != nil {
 			return err
+		}
+		if onPage != nil {
+			total := -1
+			if lr.TotalResults != nil {
+				total = *lr.TotalResults
+			}
+			if err := onPage(total); err != nil {
+				return err
+			}
 		}
 		fresh := 0
 		for _, r := range lr.Resources {

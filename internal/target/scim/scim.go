@@ -80,6 +80,10 @@ type Target struct {
 	removeByValue bool
 	stats         Stats
 	groupLocks    map[string]*groupLock
+
+	// users and groups index the target's existing objects for a job's
+	// creates (index.go).
+	users, groups index
 }
 
 // New returns a Target for cfg. It does no I/O: the ServiceProviderConfig is

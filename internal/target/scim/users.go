@@ -68,7 +68,22 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 	}
 	email := strings.TrimSpace(u.Email)
 	lookup := func(ctx context.Context) (found, error) { return t.lookupUser(ctx, u) }
-	return t.create(ctx, "user", email, "/Users", userPayload(u, opts.Active), lookup, opts)
+	c, err := t.create(ctx, "user", email, "/Users", userPayload(u, opts.Active), t.firstLookup(&t.users, userIndex, email, u.ID, lookup), lookup, opts)
+	if err == nil {
+		t.users.remember(c.ID, email, u.ID)
+	}
+	return c, err
+}
+
+// firstLookup is how a create first looks its object up: in the job's
+// index when there is one, else with lookup.
+func (t *Target) firstLookup(ix *index, k indexKind, name, sourceID string, lookup func(context.Context) (found, error)) func(context.Context) (found, error) {
+	return func(ctx context.Context) (found, error) {
+		if f, ok := t.indexed(ctx, ix, k, name, sourceID); ok {
+			return f, nil
+		}
+		return lookup(ctx)
+	}
 }
 
 // found is an existing object a lookup turned up: its ID, and whether it
@@ -91,12 +106,13 @@ func adopt(kind, key string, f found, opts target.CreateOptions) (target.Created
 	return target.Created{ID: f.id, Adopted: true}, nil
 }
 
-// create looks an object up before creating it, adopts or refuses what it
-// finds, and resolves a 409 from the create by looking it up again: never
-// by retrying the create blindly, as the object exists, maybe hidden from
-// the filter (case, eventual consistency).
-func (t *Target) create(ctx context.Context, kind, key, path string, body any, lookup func(context.Context) (found, error), opts target.CreateOptions) (target.Created, error) {
-	existing, err := lookup(ctx)
+// create looks an object up with first before creating it, adopts or
+// refuses what it finds, and resolves a 409 from the create by looking it
+// up on the server: never by retrying the create blindly, as the object
+// exists, maybe hidden from the filter (case, eventual consistency) or
+// created after the index was read.
+func (t *Target) create(ctx context.Context, kind, key, path string, body any, first, lookup func(context.Context) (found, error), opts target.CreateOptions) (target.Created, error) {
+	existing, err := first(ctx)
 	if err != nil {
 		return target.Created{}, fmt.Errorf("scim: look up %s %s: %w", kind, key, err)
 	}
