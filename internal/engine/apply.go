@@ -66,6 +66,7 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 			todo = append(todo, u)
 		}
 	}
+	expectCreates(a.tgt, model.KindUser, len(todo))
 	pol := a.rule.Policy
 	a.e.pool(len(todo), func(i int) {
 		u := todo[i]

@@ -21,6 +21,9 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 	if err := e.fence(ctx, jobID, rule); err != nil {
 		return err
 	}
+	// A warm cloud instance may have served another job: the target's
+	// index of its objects must be this job's.
+	e.freshFor(jobID)
 	release, err := e.stepLease(ctx, "users:"+jobID+":"+rule)
 	if err != nil {
 		return err
@@ -66,9 +69,16 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 	if err != nil {
 		return err
 	}
+	creates := 0
+	for _, gp := range h.Plan.Groups {
+		if gp.CreateGroup {
+			creates++
+		}
+	}
 	steps := make([]Step, len(h.Plan.Groups))
 	for i, gp := range h.Plan.Groups {
 		ga := a.groupApply(gp)
+		ga.GroupCreates = creates
 		ga.Problems, ga.Cycles = problems[gp.GroupID].Problems, problems[gp.GroupID].Cycles
 		steps[i] = Step{Kind: StepApply, JobID: jobID, Rule: rule, Apply: &ga}
 	}
@@ -89,6 +99,7 @@ func (e *Engine) apply(ctx context.Context, q Queue, jobID, rule string, ga Grou
 	if err != nil {
 		return err
 	}
+	e.freshFor(jobID)
 	release, err := e.stepLease(ctx, "apply:"+jobID+":"+rule+":"+ga.Plan.GroupID)
 	if err != nil {
 		return err
@@ -144,6 +155,7 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 		// An earlier delivery of this step created it.
 		gid = owned.TargetID
 	case gp.CreateGroup:
+		expectCreates(tgt, model.KindGroup, ga.GroupCreates)
 		c, err := tgt.CreateGroup(ctx, info, target.CreateOptions{Active: true, Adopt: r.Policy.AdoptExisting})
 		if err != nil {
 			if isConflict(err) {

@@ -47,6 +47,9 @@ type GroupApply struct {
 	// Problems and Cycles come from the group's read, for its result.
 	Problems []string   `json:"problems,omitempty"`
 	Cycles   [][]string `json:"cycles,omitempty"`
+	// GroupCreates is how many groups the rule's plan creates, so that a
+	// target can choose how to look them up (ExpectCreates).
+	GroupCreates int `json:"group_creates,omitempty"`
 }
 
 // Request starts a run. A request can make a run safer than the config

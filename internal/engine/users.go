@@ -76,11 +76,17 @@ type resetter interface {
 	Reset()
 }
 
-// fresh starts a new run's reads: cached users and source caches go.
+// fresh starts a new run's reads: cached users, source caches and the
+// targets' indexes of their existing objects go.
 func (e *Engine) fresh() {
 	e.users.forget()
 	for _, src := range e.sources {
 		if r, ok := src.(resetter); ok {
+			r.Reset()
+		}
+	}
+	for _, tgt := range e.targets {
+		if r, ok := tgt.(resetter); ok {
 			r.Reset()
 		}
 	}
