@@ -113,6 +113,16 @@ SCIMMY.Resources.declare(SCIMMY.Resources.Group)
 
 const app = express();
 app.disable("x-powered-by");
+// Express 5 re-parses req.query on every read, so the router's cast of
+// startIndex and count to numbers is lost and SCIMMY ignores startIndex
+// (every page would be the first). Parse them as numbers here instead.
+app.set("query parser", (str) => {
+    const query = Object.fromEntries(new URLSearchParams(str));
+    for (const key of ["startIndex", "count"]) {
+        if (query[key] !== undefined && query[key] !== "" && !Number.isNaN(+query[key])) query[key] = +query[key];
+    }
+    return query;
+});
 app.use("/scim/v2", new SCIMMYRouters({
     type: "bearer",
     handler: (request) => {
