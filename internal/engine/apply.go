@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -26,6 +28,7 @@ type applier struct {
 	counts   model.Counts           // user-level changes
 	errs     []string               // user-level errors
 	notes    []string               // what the job should tell, not errors
+	changes  []model.UserChange     // the audit record of what was done
 }
 
 // newApplier returns an applier that starts from the rule's ownership
@@ -102,8 +105,10 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		a.users[u.ID] = o
 		if c.Adopted {
 			a.counts.UsersUpdated++
+			a.changes = append(a.changes, model.UserChange{Action: model.UserUpdated, SourceID: u.ID, Email: u.Email})
 		} else {
 			a.counts.UsersCreated++
+			a.changes = append(a.changes, model.UserChange{Action: model.UserCreated, SourceID: u.ID, Email: u.Email})
 		}
 		a.mu.Unlock()
 	})
@@ -137,8 +142,20 @@ func (a *applier) updateUsers(ctx context.Context, ups []model.UserUpdate) {
 		a.mu.Lock()
 		a.users[up.User.ID] = o
 		a.counts.UsersUpdated++
+		a.changes = append(a.changes, model.UserChange{Action: model.UserUpdated, SourceID: up.User.ID, Email: up.User.Email, Was: up.Was})
 		a.mu.Unlock()
 	})
+}
+
+// record returns the user changes made so far in a stable order.
+func (a *applier) record() []model.UserChange {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := slices.Clone(a.changes)
+	slices.SortFunc(out, func(x, y model.UserChange) int {
+		return cmp.Or(cmp.Compare(x.Action, y.Action), cmp.Compare(x.Email, y.Email), cmp.Compare(x.SourceID, y.SourceID))
+	})
+	return out
 }
 
 // deprovision disables or deletes users; both are idempotent in the
@@ -181,8 +198,10 @@ func (a *applier) deprovision(ctx context.Context, refs []model.UserRef, del boo
 		a.mu.Lock()
 		if del {
 			a.counts.UsersDeleted++
+			a.changes = append(a.changes, model.UserChange{Action: model.UserDeleted, SourceID: ref.SourceID, Email: ref.Email})
 		} else {
 			a.counts.UsersDisabled++
+			a.changes = append(a.changes, model.UserChange{Action: model.UserDisabled, SourceID: ref.SourceID, Email: ref.Email})
 		}
 		done = append(done, ref.SourceID)
 		a.mu.Unlock()

@@ -53,6 +53,7 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 				return false
 			}
 			run.UsersDone = true
+			run.Users = append(run.Users, a.record()...)
 			j.Counts.Add(a.counts)
 			j.Errors = append(j.Errors, a.errs...)
 			j.Notes = append(j.Notes, a.notes...)

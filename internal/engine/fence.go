@@ -94,12 +94,16 @@ func (e *Engine) releaseRule(ctx context.Context, jobID, rule string) error {
 // failJob ends a running job as failed, saying why.
 func (e *Engine) failJob(ctx context.Context, jobID, reason string) error {
 	now := e.opts.Now()
-	_, err := e.store.UpdateJob(ctx, jobID, func(j *model.Job) error {
-		store.Fail(j, reason, now)
+	var ended bool
+	j, err := e.store.UpdateJob(ctx, jobID, func(j *model.Job) error {
+		ended = store.Fail(j, reason, now)
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("job %s: mark failed: %w", jobID, err)
+	}
+	if err == nil && ended {
+		e.jobEnded(ctx, j)
 	}
 	return nil
 }

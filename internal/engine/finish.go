@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/model"
@@ -44,6 +45,7 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 	var (
 		counts model.Counts
 		errs   []string
+		users  []model.UserChange
 	)
 	switch run.Gate {
 	case model.GatePass, model.GateApproved:
@@ -60,24 +62,37 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 		}
 		disabled := a.deprovision(ctx, h.Plan.DisableUsers, false)
 		deleted := a.deprovision(ctx, h.Plan.DeleteUsers, true)
-		counts, errs = a.counts, a.errs
+		counts, errs, users = a.counts, a.errs, a.record()
 		if err := e.saveScope(ctx, r, run); err != nil {
 			errs = append(errs, err.Error())
 			counts.Errors++
 		}
 		if len(disabled)+len(deleted) > 0 {
 			e.publishChange(ctx, model.ChangeEvent{JobID: jobID, Rule: rule, Status: model.GroupApplied,
-				UsersDisabled: disabled, UsersDeleted: deleted, Time: e.opts.Now().UTC()})
+				UsersDisabled: disabled, UsersDeleted: deleted, Users: users, Time: e.opts.Now().UTC()})
 		}
-	case model.GateDryRun:
+	case model.GateDryRun, model.GateHeld:
+		// The totals say what approval (or a live run) would apply, the
+		// users' changes included.
 		counts = userCounts(h.Plan)
+		users = model.PlannedUserChanges(h.Plan)
 	}
 	now := e.opts.Now()
-	_, _, err = e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
-		return store.MergeFinish(run, j, counts, errs, now)
+	var ended bool
+	_, job, err := e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
+		running := j.Status == model.JobRunning
+		if !store.MergeFinish(run, j, counts, errs, now) {
+			return false
+		}
+		run.Users = append(run.Users, users...)
+		ended = running && j.Status != model.JobRunning
+		return true
 	})
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: finish: %w", rule, err))
+	}
+	if ended {
+		e.jobEnded(ctx, job)
 	}
 	if err := e.store.DropStaged(ctx, jobID, rule); err != nil {
 		e.log.WarnContext(ctx, "staged reads left behind", "job", jobID, "rule", rule, "err", err)
@@ -157,4 +172,32 @@ func (e *Engine) gatedPlan(ctx context.Context, jobID, rule string) (model.HeldP
 		return model.HeldPlan{}, fmt.Errorf("rule %s: the gate decided but its plan is missing from the store", rule)
 	}
 	return h, nil
+}
+
+// JobNotifier is implemented by an Options.Events that also announces
+// finished jobs (the cloud's job events and webhook).
+type JobNotifier interface {
+	JobEnded(ctx context.Context, j model.Job) error
+}
+
+// jobEnded logs one line for a job that has just ended, its level taken
+// from the status (log-based metrics and alerts count these lines), and
+// hands the job to a JobNotifier. A lost notice is logged, not retried.
+func (e *Engine) jobEnded(ctx context.Context, j model.Job) {
+	level := slog.LevelInfo
+	switch j.Status {
+	case model.JobHeld, model.JobPartial:
+		level = slog.LevelWarn
+	case model.JobFailed:
+		level = slog.LevelError
+	}
+	e.log.Log(ctx, level, "job ended", "job", j.ID, "status", j.Status, "trigger", j.Trigger,
+		"groups", j.Total, "changes", changes(j.Counts), "errors", j.Counts.Errors, "held", j.Held)
+	n, ok := e.opts.Events.(JobNotifier)
+	if !ok {
+		return
+	}
+	if err := n.JobEnded(ctx, j); err != nil {
+		e.log.ErrorContext(ctx, "job notice lost", "job", j.ID, "status", j.Status, "err", err)
+	}
 }

@@ -123,13 +123,19 @@ func (e *Engine) endRule(ctx context.Context, jobID, rule, decision, reason stri
 		return retry(fmt.Errorf("rule %s: store run: %w", rule, err))
 	}
 	now := e.opts.Now()
-	_, _, err := e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
+	var ended bool
+	_, job, err := e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
+		running := j.Status == model.JobRunning
 		gated := store.MergeGate(run, j, decision, []string{reason}, 0, now)
 		finished := store.MergeFinish(run, j, model.Counts{}, nil, now)
+		ended = running && j.Status != model.JobRunning
 		return gated || finished
 	})
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: end run: %w", rule, err))
+	}
+	if ended {
+		e.jobEnded(ctx, job)
 	}
 	if release {
 		return e.releaseRule(ctx, jobID, rule)

@@ -35,9 +35,13 @@ type RuleRun struct {
 	// rule's finish step runs once that many results are recorded.
 	Groups int `json:"groups"`
 	// UsersDone is set once the users step has recorded its counts.
-	UsersDone bool      `json:"users_done,omitempty"`
-	Finished  bool      `json:"finished,omitempty"`
-	Created   time.Time `json:"created"`
+	UsersDone bool `json:"users_done,omitempty"`
+	// Users is the audit record of the rule's user changes: those the
+	// users and finish steps made, or for a held or dry-run rule those
+	// approval would make.
+	Users    []UserChange `json:"users,omitempty"`
+	Finished bool         `json:"finished,omitempty"`
+	Created  time.Time    `json:"created"`
 }
 
 // ChangeEvent is the body of a groupsync-changes message: the membership
@@ -45,14 +49,55 @@ type RuleRun struct {
 // rule's finish step disabled or deleted. User IDs are the source's
 // immutable IDs.
 type ChangeEvent struct {
-	JobID         string    `json:"job_id"`
-	Rule          string    `json:"rule"`
-	GroupID       string    `json:"group_id,omitempty"`
-	GroupEmail    string    `json:"group_email,omitempty"`
-	Status        string    `json:"status"`
-	Added         []string  `json:"added,omitempty"`
-	Removed       []string  `json:"removed,omitempty"`
-	UsersDisabled []string  `json:"users_disabled,omitempty"`
-	UsersDeleted  []string  `json:"users_deleted,omitempty"`
-	Time          time.Time `json:"time"`
+	JobID         string   `json:"job_id"`
+	Rule          string   `json:"rule"`
+	GroupID       string   `json:"group_id,omitempty"`
+	GroupEmail    string   `json:"group_email,omitempty"`
+	Status        string   `json:"status"`
+	Added         []string `json:"added,omitempty"`
+	Removed       []string `json:"removed,omitempty"`
+	UsersDisabled []string `json:"users_disabled,omitempty"`
+	UsersDeleted  []string `json:"users_deleted,omitempty"`
+	// Users names the rule's user changes (finish events).
+	Users []UserChange `json:"users,omitempty"`
+	Time  time.Time    `json:"time"`
+}
+
+// User change actions in the audit record.
+const (
+	UserCreated  = "created"
+	UserUpdated  = "updated"
+	UserDisabled = "disabled"
+	UserDeleted  = "deleted"
+)
+
+// UserChange is one user change of a rule's run, for the audit record: a
+// passed rule records what it did, a held or dry-run rule what approval
+// would do. Users are named by source ID and email.
+type UserChange struct {
+	Action   string `json:"action"`
+	SourceID string `json:"source_id"`
+	Email    string `json:"email"`
+	// Was is the email before an update, so a rename names both.
+	Was string `json:"was,omitempty"`
+	// Planned: not applied (held or dry run).
+	Planned bool `json:"planned,omitempty"`
+}
+
+// PlannedUserChanges lists the user changes a plan would make.
+func PlannedUserChanges(p Plan) []UserChange {
+	var out []UserChange
+	for _, u := range p.CreateUsers {
+		out = append(out, UserChange{Action: UserCreated, SourceID: u.ID, Email: u.Email, Planned: true})
+	}
+	for _, up := range p.UpdateUsers {
+		out = append(out, UserChange{Action: UserUpdated, SourceID: up.User.ID, Email: up.User.Email, Was: up.Was, Planned: true})
+	}
+	for _, r := range p.DisableUsers {
+		out = append(out, UserChange{Action: UserDisabled, SourceID: r.SourceID, Email: r.Email, Planned: true})
+	}
+	for _, r := range p.DeleteUsers {
+		out = append(out, UserChange{Action: UserDeleted, SourceID: r.SourceID, Email: r.Email, Planned: true})
+	}
+	return out
 }
