@@ -23,69 +23,186 @@ const (
 	exitHeld    = 3 // sync: a plan is held for approval
 )
 
-const usage = `usage: groupsync [--config FILE] COMMAND [flags]
+// command is one entry of the command table: help, suggestions and
+// completion are all made from it, and from the flag set its handler
+// declares (see app.describe).
+type command struct {
+	name    string // "jobs show" for a subcommand
+	args    string // positional arguments in the usage line
+	summary string
+	run     func(a *app, ctx context.Context, args []string) int
+}
 
-commands:
-  check                                   test each source and target
-  plan [--rule R] [--group G] [--json]    simulate; exit 0 no changes, 2 changes
-  sync [--rule R] [--group G] [--dry-run] [--force]
-                                          run; exit 0 done, 3 held, 1 error
-  jobs [--limit N] [--json]               job history
-  jobs show ID [--json]                   one job's per-group results
-  approve JOB                             apply a held plan if the source is unchanged
-  disconnect --rule R                     forget ownership, delete nothing
-  serve [--addr 127.0.0.1:8080]           the HTTP API and job pages
+// commands is the command table, in the order help lists it. It is set
+// in init because the handlers' help refers back to it.
+var commands []command
 
-The config file defaults to ./groupsync.yaml, or $GROUPSYNC_CONFIG.
-`
+func init() {
+	commands = []command{
+		{"check", "", "test each source and target", (*app).check},
+		{"plan", "", "simulate; exit 0 no changes, 2 changes", (*app).plan},
+		{"sync", "", "run; exit 0 done, 3 held, 1 error", (*app).sync},
+		{"jobs", "", "job history", (*app).jobs},
+		{"jobs show", "ID", "one job's per-group results", (*app).jobShow},
+		{"approve", "JOB", "apply a held plan if the source is unchanged", (*app).approve},
+		{"disconnect", "", "forget ownership, delete nothing", (*app).disconnect},
+		{"serve", "", "the HTTP API and job pages", (*app).serve},
+		{"version", "", "the module version and VCS revision", (*app).version},
+		{"completion", "bash|zsh|fish", "print a shell completion script", (*app).completion},
+		{"help", "[COMMAND]", "help for a command", (*app).help},
+	}
+}
+
+// lookupCommand finds a command by its name words ("jobs", "show").
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
 
 // app carries what every command shares.
 type app struct {
 	stdout, stderr io.Writer
 	configPath     string
 	log            *slog.Logger
+
+	// describing is set while a handler is run only to learn its flags
+	// (help, completion): parse records the flag set and stops it.
+	describing bool
+	described  *flag.FlagSet
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("groupsync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	def := os.Getenv("GROUPSYNC_CONFIG")
-	if def == "" {
-		def = "groupsync.yaml"
-	}
 	a := &app{stdout: stdout, stderr: stderr}
-	fs.StringVar(&a.configPath, "config", def, "config file")
-	verbose := fs.Bool("v", false, "log debug detail to stderr")
-	if err := fs.Parse(args); err != nil {
+	a.configPath = os.Getenv("GROUPSYNC_CONFIG")
+	if a.configPath == "" {
+		a.configPath = "groupsync.yaml"
+	}
+	rest, verbose, err := a.globals(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "groupsync: %v\n\n%s", err, mainUsage())
 		return exitError
 	}
 	level := slog.LevelWarn
-	if *verbose {
+	if verbose {
 		level = slog.LevelDebug
 	}
 	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	rest := fs.Args()
 	if len(rest) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, mainUsage())
 		return exitError
 	}
-	cmd, cargs := rest[0], rest[1:]
-	commands := map[string]func(context.Context, []string) int{
-		"check":      a.check,
-		"plan":       a.plan,
-		"sync":       a.sync,
-		"jobs":       a.jobs,
-		"approve":    a.approve,
-		"disconnect": a.disconnect,
-		"serve":      a.serve,
+	switch rest[0] {
+	case "-h", "-help", "--help":
+		fmt.Fprint(stdout, mainUsage())
+		return exitOK
+	case "--version":
+		return a.version(ctx, rest[1:])
 	}
-	fn, ok := commands[cmd]
-	if !ok {
-		fmt.Fprintf(stderr, "groupsync: unknown command %q\n\n%s", cmd, usage)
-		return exitError
+	c, ok := lookupCommand(rest[0])
+	if !ok || strings.Contains(c.name, " ") {
+		return a.unknownCommand(rest[0], "")
 	}
-	return fn(ctx, cargs)
+	return c.run(a, ctx, rest[1:])
+}
+
+// globals takes the global flags (--config FILE, -v) out of the arguments,
+// wherever they stand before a "--", as kubectl and gcloud accept them.
+func (a *app) globals(args []string) (rest []string, verbose bool, err error) {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if !strings.HasPrefix(arg, "-") {
+			name = ""
+		}
+		switch name {
+		case "config":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return nil, false, errors.New("flag needs an argument: --config")
+				}
+				i++
+				value = args[i]
+			}
+			a.configPath = value
+		case "v":
+			verbose = !hasValue || value == "true"
+		default:
+			rest = append(rest, arg)
+		}
+	}
+	return rest, verbose, nil
+}
+
+// flags returns a flag set for a command; app.parse reports its errors.
+func (a *app) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("groupsync "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parse parses a command's flags wherever they stand among its arguments
+// and checks the positional arguments against want, their names in the
+// usage line ("JOB"): exactly that many are required, or at least that
+// many when the last name ends in "..." (any number). --help prints the
+// command's help on stdout. When ok is false the command returns code.
+func (a *app) parse(fs *flag.FlagSet, args []string, want ...string) (pos []string, code int, ok bool) {
+	name := strings.TrimPrefix(fs.Name(), "groupsync ")
+	variadic := len(want) > 0 && strings.HasSuffix(want[len(want)-1], "...")
+	if variadic {
+		want = want[:len(want)-1]
+	}
+	if a.describing {
+		a.described = fs
+		return nil, exitOK, false
+	}
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			a.commandHelp(a.stdout, name, fs)
+			return nil, exitOK, false
+		}
+		if err != nil {
+			fmt.Fprintf(a.stderr, "groupsync %s: %v\n", name, err)
+			if s := suggest(unknownFlag(err), flagNames(fs)); s != "" {
+				fmt.Fprintf(a.stderr, "did you mean --%s?\n", s)
+			}
+			fmt.Fprintf(a.stderr, "run 'groupsync help %s' for usage\n", name)
+			return nil, exitError, false
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	if len(pos) < len(want) {
+		fmt.Fprintf(a.stderr, "groupsync %s: missing %s\n%s", name, strings.Join(want[len(pos):], " "), usageLine(name, fs))
+		return nil, exitError, false
+	}
+	if len(pos) > len(want) && !variadic {
+		extra := pos[len(want)]
+		fmt.Fprintf(a.stderr, "groupsync %s: unexpected argument %q\n", name, extra)
+		if s := suggest(extra, subcommands(name)); s != "" {
+			fmt.Fprintf(a.stderr, "did you mean 'groupsync %s %s'?\n", name, s)
+		}
+		fmt.Fprint(a.stderr, usageLine(name, fs))
+		return nil, exitError, false
+	}
+	return pos, exitOK, true
 }
 
 // fail prints an error as one line per problem and returns exitError.
@@ -99,13 +216,6 @@ func (a *app) fail(err error) int {
 	}
 	fmt.Fprintf(a.stderr, "groupsync: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 	return exitError
-}
-
-// flags returns a flag set for a subcommand that prints its usage on error.
-func (a *app) flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("groupsync "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	return fs
 }
 
 // session is a loaded config with its store and, when connected, its

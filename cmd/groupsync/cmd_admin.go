@@ -10,20 +10,26 @@ import (
 
 // approve applies a held job's plans if the source is unchanged since.
 func (a *app) approve(ctx context.Context, args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(a.stderr, "usage: groupsync approve JOB")
-		return exitError
+	fs := a.flags("approve")
+	asJSON := fs.Bool("json", false, "print the job as JSON")
+	pos, code, ok := a.parse(fs, args, "JOB")
+	if !ok {
+		return code
 	}
 	s, err := a.open(ctx, true, engine.Options{})
 	if err != nil {
 		return a.fail(err)
 	}
 	defer s.close()
-	job, err := s.engine.Approve(ctx, args[0])
+	job, err := s.engine.Approve(ctx, pos[0])
 	if err != nil {
 		return a.fail(err)
 	}
-	writeJobSummary(a.stdout, job)
+	if *asJSON {
+		a.printJSON(job)
+	} else {
+		writeJobSummary(a.stdout, job)
+	}
 	if job.Status != model.JobDone {
 		return exitError
 	}
@@ -34,11 +40,11 @@ func (a *app) approve(ctx context.Context, args []string) int {
 func (a *app) disconnect(ctx context.Context, args []string) int {
 	fs := a.flags("disconnect")
 	rule := fs.String("rule", "", "the rule to disconnect (required)")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if _, code, ok := a.parse(fs, args); !ok {
+		return code
 	}
 	if *rule == "" {
-		fmt.Fprintln(a.stderr, "usage: groupsync disconnect --rule R")
+		fmt.Fprintf(a.stderr, "groupsync disconnect: --rule is required\n%s", usageLine("disconnect", fs))
 		return exitError
 	}
 	s, err := a.open(ctx, false, engine.Options{})

@@ -10,26 +10,35 @@ import (
 	"github.com/groupsync/groupsync/internal/registry"
 )
 
+// checkResult is one source's or target's answer, the JSON form of check.
+type checkResult struct {
+	Kind  string `json:"kind"` // "source" or "target"
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
 // check connects each source and target and asks it to prove its
 // credentials. It does not open the store.
 func (a *app) check(ctx context.Context, args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintln(a.stderr, "usage: groupsync check")
-		return exitError
+	fs := a.flags("check")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if _, code, ok := a.parse(fs, args); !ok {
+		return code
 	}
 	cfg, err := config.Load(a.configPath)
 	if err != nil {
 		return a.fail(err)
 	}
 	env := registry.Env{Resolver: cfg.Resolver(nil), Logger: a.log}
-	failed := 0
+	var results []checkResult
 	report := func(kind, name, typ string, err error) {
+		r := checkResult{Kind: kind, Name: name, Type: typ, OK: err == nil}
 		if err != nil {
-			failed++
-			fmt.Fprintf(a.stdout, "FAIL  %s %s (%s): %v\n", kind, name, typ, err)
-			return
+			r.Error = err.Error()
 		}
-		fmt.Fprintf(a.stdout, "ok    %s %s (%s)\n", kind, name, typ)
+		results = append(results, r)
 	}
 	for _, name := range keys(cfg.Sources) {
 		sc := cfg.Sources[name]
@@ -56,6 +65,23 @@ func (a *app) check(ctx context.Context, args []string) int {
 			err = checkOne(ctx, tgt)
 		}
 		report("target", name, tc.Type, err)
+	}
+	if *asJSON {
+		a.printJSON(results)
+	}
+	failed := 0
+	for _, r := range results {
+		if !r.OK {
+			failed++
+		}
+		if *asJSON {
+			continue
+		}
+		if r.OK {
+			fmt.Fprintf(a.stdout, "ok    %s %s (%s)\n", r.Kind, r.Name, r.Type)
+		} else {
+			fmt.Fprintf(a.stdout, "FAIL  %s %s (%s): %s\n", r.Kind, r.Name, r.Type, r.Error)
+		}
 	}
 	if failed > 0 {
 		return exitError

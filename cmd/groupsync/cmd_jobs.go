@@ -19,8 +19,8 @@ func (a *app) jobs(ctx context.Context, args []string) int {
 	fs := a.flags("jobs")
 	limit := fs.Int("limit", 20, "how many jobs")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if _, code, ok := a.parse(fs, args); !ok {
+		return code
 	}
 	s, err := a.open(ctx, false, engine.Options{})
 	if err != nil {
@@ -54,21 +54,11 @@ type jobReport struct {
 func (a *app) jobShow(ctx context.Context, args []string) int {
 	fs := a.flags("jobs show")
 	asJSON := fs.Bool("json", false, "print JSON")
-	// Accept the ID before or after the flags.
-	var id string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		id, args = args[0], args[1:]
+	pos, code, ok := a.parse(fs, args, "ID")
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitError
-	}
-	if id == "" && fs.NArg() > 0 {
-		id = fs.Arg(0)
-	}
-	if id == "" {
-		fmt.Fprintln(a.stderr, "usage: groupsync jobs show ID [--json]")
-		return exitError
-	}
+	id := pos[0]
 	s, err := a.open(ctx, false, engine.Options{})
 	if err != nil {
 		return a.fail(err)

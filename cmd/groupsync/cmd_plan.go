@@ -14,15 +14,19 @@ func (a *app) plan(ctx context.Context, args []string) int {
 	rule := fs.String("rule", "", "only this rule")
 	group := fs.String("group", "", "only this group (email or ID)")
 	asJSON := fs.Bool("json", false, "print the plans as JSON")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if _, code, ok := a.parse(fs, args); !ok {
+		return code
 	}
-	s, err := a.open(ctx, true, engine.Options{})
+	// Progress goes to stderr, and only to a terminal: stdout is the plan.
+	prog := newProgress(a.stderr)
+	prog.quiet = !prog.tty
+	s, err := a.open(ctx, true, engine.Options{Progress: prog.update})
 	if err != nil {
 		return a.fail(err)
 	}
 	defer s.close()
 	plans, err := s.engine.Plan(ctx, engine.Request{Rule: *rule, Group: *group})
+	prog.end()
 	if err != nil {
 		return a.fail(err)
 	}

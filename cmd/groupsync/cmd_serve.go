@@ -27,9 +27,8 @@ const shutdownGrace = 30 * time.Second
 func (a *app) serve(ctx context.Context, args []string) int {
 	fs := a.flags("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		fs.Usage()
-		return exitError
+	if _, code, ok := a.parse(fs, args); !ok {
+		return code
 	}
 	var auth httpapi.Authenticator = httpapi.LoopbackOnly{}
 	if tok := os.Getenv(serveTokenEnv); tok != "" {

@@ -21,10 +21,15 @@ func (a *app) sync(ctx context.Context, args []string) int {
 	group := fs.String("group", "", "only this group (email or ID)")
 	dry := fs.Bool("dry-run", false, "plan and record the job, apply nothing")
 	force := fs.Bool("force", false, "apply even when a deletion limit is exceeded")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	asJSON := fs.Bool("json", false, "print the job as JSON; progress goes to stderr")
+	if _, code, ok := a.parse(fs, args); !ok {
+		return code
 	}
-	prog := newProgress(a.stdout)
+	out := a.stdout
+	if *asJSON {
+		out = a.stderr
+	}
+	prog := newProgress(out)
 	s, err := a.open(ctx, true, engine.Options{Progress: prog.update})
 	if err != nil {
 		return a.fail(err)
@@ -37,12 +42,16 @@ func (a *app) sync(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
-	writeJobSummary(a.stdout, job)
+	if *asJSON {
+		a.printJSON(job)
+	} else {
+		writeJobSummary(a.stdout, job)
+	}
 	switch job.Status {
 	case model.JobDone:
 		return exitOK
 	case model.JobHeld:
-		fmt.Fprintf(a.stdout, "review: groupsync jobs show %s\napprove: groupsync approve %s\n", job.ID, job.ID)
+		fmt.Fprintf(out, "review: groupsync jobs show %s\napprove: groupsync approve %s\n", job.ID, job.ID)
 		return exitHeld
 	}
 	return exitError
@@ -50,8 +59,9 @@ func (a *app) sync(ctx context.Context, args []string) int {
 
 // progress renders engine progress events.
 type progress struct {
-	w   io.Writer
-	tty bool
+	w     io.Writer
+	tty   bool
+	quiet bool // nothing at all (plan's progress off a terminal)
 
 	mu    sync.Mutex
 	drawn bool
@@ -68,6 +78,9 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) update(ev engine.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.quiet {
+		return
+	}
 	if p.tty {
 		if ev.Phase == engine.PhaseRead {
 			fmt.Fprintf(p.w, "\r\033[K[reading %d/%d groups] rule %s  %s", ev.Done, ev.Total, ev.Rule, ev.Group)
