@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/groupsync
 
-.PHONY: all build test vet fmt-check peers demo demo-cloud demo-ldap bench tf-check clean
+.PHONY: chaos all build test vet fmt-check peers demo demo-cloud demo-ldap bench tf-check clean
 
 all: build
 
@@ -42,6 +42,13 @@ demo-cloud: build peers
 # make demo-ldap: the same tour from a local slapd seeded from LDIF.
 demo-ldap: build peers
 	bash scripts/demo-ldap.sh
+
+# make chaos: randomised runs under injected faults on both runners, with the
+# safety invariants checked after each (make test runs a short version).
+CHAOS_ROUNDS ?= 40
+CHAOS_SEED ?= 1
+chaos: peers
+	CHAOS_REPORT=$${CHAOS_REPORT:-chaos-report.md} $(GO) test -count=1 -timeout 90m ./internal/chaos -run TestChaos -chaos.rounds=$(CHAOS_ROUNDS) -chaos.seed=$(CHAOS_SEED) -v | grep -v '^=== RUN'
 
 # make bench: benchmarks; the table goes to docs/benchmarks.md.
 bench: peers
