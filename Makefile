@@ -48,7 +48,7 @@ demo-ldap: build peers
 CHAOS_ROUNDS ?= 40
 CHAOS_SEED ?= 1
 chaos: peers
-	CHAOS_REPORT=$${CHAOS_REPORT:-chaos-report.md} $(GO) test -count=1 -timeout 90m ./internal/chaos -run TestChaos -chaos.rounds=$(CHAOS_ROUNDS) -chaos.seed=$(CHAOS_SEED) -v | grep -v '^=== RUN'
+	set -o pipefail; CHAOS_REPORT=$${CHAOS_REPORT:-chaos-report.md} $(GO) test -count=1 -timeout 90m ./internal/chaos -run TestChaos -chaos.rounds=$(CHAOS_ROUNDS) -chaos.seed=$(CHAOS_SEED) -v | grep -v '^=== RUN'
 
 # make bench: benchmarks; the table goes to docs/benchmarks.md.
 bench: peers
