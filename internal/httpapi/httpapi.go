@@ -3,6 +3,8 @@
 //
 //   - POST starts a run. Optional fields (JSON body or form): rule, group,
 //     dry_run. The answer is 202 {"job_id": "…"} before the run starts.
+//   - POST ?approve=ID approves a held job (Approver): 202 {"job_id": the
+//     approval's job}, 409 when the source changed or nothing is held.
 //   - GET ?job=ID returns {"job": …, "groups": [per-group results]}.
 //   - GET without job returns {"jobs": [recent jobs]} (?limit=N, max 100).
 //
@@ -47,6 +49,10 @@ type Jobs interface {
 	Job(ctx context.Context, id string) (model.Job, error)
 	Jobs(ctx context.Context, limit int) ([]model.Job, error)
 	GroupResults(ctx context.Context, jobID string) ([]model.GroupResult, error)
+	// RuleRun holds a rule's audit record of user changes.
+	RuleRun(ctx context.Context, jobID, rule string) (model.RuleRun, error)
+	// Held lists a held job's plans, for review before approval.
+	Held(ctx context.Context, jobID string) ([]model.HeldPlan, error)
 }
 
 // Options configure the handlers.
@@ -57,6 +63,12 @@ type Options struct {
 	// run without credentials on a loopback address.
 	Auth   Authenticator
 	Logger *slog.Logger
+	// Approver approves held jobs; nil takes the Starter when it is one
+	// (LocalStarter), else approving is refused.
+	Approver Approver
+	// Rules names the config's rules, whose audit records a job view
+	// shows; nil takes them from a LocalStarter.
+	Rules []string
 }
 
 // Limits on job listings.
@@ -65,10 +77,14 @@ const (
 	maxJobs     = 100
 )
 
-// JobView is the GET ?job=ID answer.
+// JobView is the GET ?job=ID answer: the job, each group's result with
+// its named member changes, each rule's named user changes and, for a
+// held job, the plans approval would apply.
 type JobView struct {
 	Job    model.Job           `json:"job"`
 	Groups []model.GroupResult `json:"groups"`
+	Rules  []RuleView          `json:"rules,omitempty"`
+	Held   []model.HeldPlan    `json:"held,omitempty"`
 }
 
 // StartResponse is the POST answer.
@@ -95,12 +111,24 @@ func newAPI(opts Options) *api {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Approver == nil {
+		opts.Approver, _ = opts.Starter.(Approver)
+	}
+	if rl, ok := opts.Starter.(ruleLister); ok && opts.Rules == nil {
+		opts.Rules = rl.Rules()
+	}
 	return &api{opts: opts, log: opts.Logger}
 }
 
 func (a *api) serveAPI(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost:
+		if job := r.URL.Query().Get("approve"); job != "" {
+			if newID, ok := a.approve(w, r, job); ok {
+				writeJSON(w, http.StatusAccepted, ApproveResponse{JobID: newID, ApproveOf: job})
+			}
+			return
+		}
 		id, ok := a.start(w, r)
 		if ok {
 			writeJSON(w, http.StatusAccepted, StartResponse{JobID: id})
@@ -162,21 +190,6 @@ func (a *api) serveJob(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
-}
-
-func (a *api) job(ctx context.Context, id string) (JobView, error) {
-	j, err := a.opts.Jobs.Job(ctx, id)
-	if err != nil {
-		return JobView{}, err
-	}
-	groups, err := a.opts.Jobs.GroupResults(ctx, id)
-	if err != nil {
-		return JobView{}, err
-	}
-	if groups == nil {
-		groups = []model.GroupResult{}
-	}
-	return JobView{Job: j, Groups: groups}, nil
 }
 
 func (a *api) serveJobs(w http.ResponseWriter, r *http.Request) {

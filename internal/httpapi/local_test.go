@@ -123,7 +123,9 @@ func TestSitePages(t *testing.T) {
 	}
 
 	page := func(path string) (int, string) {
-		resp, err := http.Get(srv.URL + path)
+		r, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		r.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8") // as a browser asks
+		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
 			t.Fatal(err)
 		}

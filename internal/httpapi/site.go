@@ -21,21 +21,46 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 		return c.UsersCreated + c.UsersUpdated + c.UsersDisabled + c.UsersDeleted +
 			c.GroupsCreated + c.GroupsUpdated + c.MembersAdded + c.MembersRemove
 	},
-	"path": url.PathEscape,
+	"path":         url.PathEscape,
+	"label":        func(g model.GroupPlan, id string) string { return g.Label(id) },
+	"plannedUsers": model.PlannedUserChanges,
 }).ParseFS(templateFS, "templates/*.html"))
 
-// NewSite returns what `groupsync serve` serves: the JSON API at /api
-// (as NewAPI), the job list at /, one job at /jobs/ID, and a form that
-// starts a run at POST /sync. Every route is behind opts.Auth, and
-// state-changing requests must come from the same origin.
+// NewSite returns the operator site, what `groupsync serve` and the cloud
+// `Sync` function serve: the JSON API at /api (as NewAPI), the job list
+// at /, one job at /jobs/ID, a form that starts a run (or a dry run) at
+// POST /sync, and a held job's Approve button at POST /jobs/ID/approve.
+// A request to / that does not ask for HTML is the JSON API too, so API
+// clients of the function's root keep working. Every route is behind
+// opts.Auth, and state-changing requests must come from the same origin.
 func NewSite(opts Options) http.Handler {
 	a := newAPI(opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api", a.serveAPI)
-	mux.HandleFunc("GET /{$}", a.pageJobs)
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && wantsHTML(r) {
+			a.pageJobs(w, r)
+			return
+		}
+		a.serveAPI(w, r)
+	})
 	mux.HandleFunc("GET /jobs/{id}", a.pageJob)
+	mux.HandleFunc("POST /jobs/{id}/approve", a.pageApprove)
 	mux.HandleFunc("POST /sync", a.pageSync)
 	return secureHeaders(authenticate(opts.Auth, a.log, http.NewCrossOriginProtection().Handler(mux)))
+}
+
+// wantsHTML: a browser's page load, not an API client, and not a query
+// the API answers (?job=, ?limit=).
+func wantsHTML(r *http.Request) bool {
+	q := r.URL.Query()
+	return strings.Contains(r.Header.Get("Accept"), "text/html") && !q.Has("job") && !q.Has("limit")
+}
+
+// jobPage is what the job page renders.
+type jobPage struct {
+	JobView
+	CanApprove bool
 }
 
 func (a *api) pageJobs(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +85,7 @@ func (a *api) pageJob(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "could not read the job", http.StatusServiceUnavailable)
 		return
 	}
-	render(w, "job.html", v)
+	render(w, "job.html", jobPage{JobView: v, CanApprove: a.opts.Approver != nil && v.Job.Status == model.JobHeld})
 }
 
 func (a *api) pageSync(w http.ResponseWriter, r *http.Request) {
