@@ -1,6 +1,10 @@
 package config
 
 import (
+	"errors"
+	"fmt"
+
+	"github.com/groupsync/groupsync/internal/mapping"
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/plan"
 )
@@ -18,6 +22,9 @@ type RunRule struct {
 	// DryRun is the rule's policy.dry_run: the deployed config can make
 	// every run of the rule a dry run, and no request can undo that.
 	DryRun bool
+	// Mapping is the compiled rules[].mapping, nil when the rule maps
+	// nothing.
+	Mapping *mapping.Mapping
 }
 
 // RunRules resolves every rule of the file, in file order.
@@ -39,7 +46,12 @@ func (r Rule) RunRule() (RunRule, error) {
 	if err != nil {
 		return RunRule{}, err
 	}
+	m, errs := mapping.Compile(r.Mapping)
+	if len(errs) > 0 {
+		return RunRule{}, fmt.Errorf("rule %s: mapping: %w", r.Name, errors.Join(errs...))
+	}
 	return RunRule{
+		Mapping: m,
 		Name:    r.Name,
 		Source:  r.Source,
 		Target:  r.Target,

@@ -3,7 +3,11 @@
 // secret://).
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/groupsync/groupsync/internal/mapping"
+)
 
 // File is a whole config file.
 type File struct {
@@ -85,6 +89,8 @@ type Rule struct {
 	Groups  GroupFilter   `yaml:"groups"`
 	Members MemberOptions `yaml:"members"`
 	Policy  Policy        `yaml:"policy"`
+	// Mapping computes the attributes written to the target (templates).
+	Mapping mapping.Spec `yaml:"mapping"`
 }
 
 // GroupFilter selects groups by email glob (path.Match syntax, matched

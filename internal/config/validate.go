@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/groupsync/groupsync/internal/mapping"
 	"github.com/groupsync/groupsync/internal/plan"
 )
 
@@ -135,6 +137,13 @@ func (r Rule) validate(p *problems, key string, f *File) {
 		p.add(key+".target", "required")
 	} else if _, ok := f.Targets[r.Target]; !ok {
 		p.add(key+".target", "%q is not defined under targets", r.Target)
+	}
+	_, errs := mapping.Compile(r.Mapping)
+	for _, err := range errs {
+		var merr *mapping.Error
+		if errors.As(err, &merr) {
+			p.add(key+".mapping."+merr.Key, "%v", merr.Err)
+		}
 	}
 	checkPatterns(p, key+".groups.include", r.Groups.Include)
 	checkPatterns(p, key+".groups.exclude", r.Groups.Exclude)

@@ -150,7 +150,7 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 		return e.failResult(res, fmt.Sprintf("read group record: %v", err))
 	}
 	gid := gp.TargetID
-	info := model.GroupInfo{ID: gp.GroupID, Email: gp.Email, Name: gp.Name}
+	info := model.GroupInfo{ID: gp.GroupID, Email: gp.Email, Name: gp.Name, DisplayName: gp.DisplayName}
 	switch {
 	case gp.CreateGroup && isOwned:
 		// An earlier delivery of this step created it.
@@ -168,16 +168,16 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 		if c.TakenOver {
 			res.Problems = append(res.Problems, fmt.Sprintf("group %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", gp.Email))
 		}
-		o := model.Owned{Rule: r.Name, Kind: model.KindGroup, SourceID: gp.GroupID, TargetID: c.ID, Created: !c.Adopted, Email: gp.Email, Name: gp.Name, Active: true, Updated: e.opts.Now()}
+		o := model.Owned{Rule: r.Name, Kind: model.KindGroup, SourceID: gp.GroupID, TargetID: c.ID, Created: !c.Adopted, Email: gp.Email, Name: gp.Name, Hash: model.DisplayHash(info), Active: true, Updated: e.opts.Now()}
 		if err := e.store.PutOwned(ctx, o); err != nil {
 			return e.failResult(res, fmt.Sprintf("record group: %v", err))
 		}
 		res.Counts.GroupsCreated++
-	case gp.UpdateGroup && (owned.Email != gp.Email || owned.Name != gp.Name):
+	case gp.UpdateGroup && (owned.Email != gp.Email || owned.Name != gp.Name || owned.Hash != model.DisplayHash(info)):
 		if err := tgt.UpdateGroup(ctx, gid, info); err != nil {
 			return e.failResult(res, fmt.Sprintf("update group: %v", err))
 		}
-		owned.Email, owned.Name, owned.Updated = gp.Email, gp.Name, e.opts.Now()
+		owned.Email, owned.Name, owned.Hash, owned.Updated = gp.Email, gp.Name, model.DisplayHash(info), e.opts.Now()
 		if err := e.store.PutOwned(ctx, owned); err != nil {
 			return e.failResult(res, fmt.Sprintf("record group: %v", err))
 		}

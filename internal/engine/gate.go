@@ -28,6 +28,10 @@ func (e *Engine) computeRule(ctx context.Context, r config.RunRule, reads []mode
 	if err != nil {
 		return model.Plan{}, err
 	}
+	users, reads, err = mapRule(r, users, reads, actual)
+	if err != nil {
+		return model.Plan{}, err
+	}
 	pol := r.Policy
 	pol.Force = force
 	d := plan.Desired{Rule: r.Name, Groups: reads, Users: users, Complete: complete}

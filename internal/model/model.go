@@ -23,6 +23,38 @@ type User struct {
 	// (userPassword, e.g. "{CRYPT}$6$…", "{SHA}…"), for targets that can
 	// set it (Workspace). It is never written to jobs, plans or snapshots.
 	PasswordHash string `json:"-"`
+
+	// Mapped attributes, set by rules[].mapping (empty: the target's
+	// default). Manager is the manager's target ID: the engine resolves
+	// the mapped source ID through the rule's owned users.
+	UserName       string `json:"user_name,omitempty"`
+	Title          string `json:"title,omitempty"`
+	Department     string `json:"department,omitempty"`
+	CostCenter     string `json:"cost_center,omitempty"`
+	EmployeeNumber string `json:"employee_number,omitempty"`
+	Manager        string `json:"manager,omitempty"`
+
+	// Profile is what the source read beyond the fields above, the input
+	// of mapping templates; nil when no rule maps the source's users. It
+	// is never stored: the mapped values are.
+	Profile *Profile `json:"-"`
+}
+
+// Profile is a user's directory attributes that only mapping templates
+// read. Sources fill what they have.
+type Profile struct {
+	// The primary organization (Workspace organizations[]).
+	Organization string
+	Title        string
+	Department   string
+	CostCenter   string
+	// ExternalIDs by type ("organization" is the employee ID; custom
+	// types by their custom name).
+	ExternalIDs map[string]string
+	// ManagerEmail is the manager's address (Workspace relations[]).
+	ManagerEmail string
+	// Custom holds custom-schema fields by schema and field name.
+	Custom map[string]map[string]any
 }
 
 // GroupInfo describes a group without its members.
@@ -31,6 +63,9 @@ type GroupInfo struct {
 	Email       string `json:"email"`
 	Name        string `json:"name,omitempty"`
 	Description string `json:"description,omitempty"`
+	// DisplayName is the displayName rules[].mapping gives the group in
+	// the target (empty: the target's default, the email for SCIM).
+	DisplayName string `json:"display_name,omitempty"`
 }
 
 // Member is one resolved (flattened) user member of a group. Email is what
@@ -123,7 +158,8 @@ type Owned struct {
 	Email  string `json:"email,omitempty"`
 	Name   string `json:"name,omitempty"`
 	Active bool   `json:"active"`
-	// Hash of the user attributes last written (see UserHash).
+	// Hash of the attributes last written: UserHash for users,
+	// DisplayHash for groups.
 	Hash    string    `json:"hash,omitempty"`
 	Updated time.Time `json:"updated"`
 }
@@ -155,7 +191,28 @@ func UserHash(u User) string {
 	if u.Suspended {
 		s = "1"
 	}
-	return HashStrings(u.ID, NormalizeEmail(u.Email), u.GivenName, u.FamilyName, u.DisplayName, s)
+	parts := []string{u.ID, NormalizeEmail(u.Email), u.GivenName, u.FamilyName, u.DisplayName, s}
+	// Mapped attributes join the hash only when set, so users of rules
+	// without a mapping keep the hashes they had.
+	mapped := []string{u.UserName, u.Title, u.Department, u.CostCenter, u.EmployeeNumber, u.Manager}
+	for _, m := range mapped {
+		if m != "" {
+			parts = append(parts, "mapped")
+			parts = append(parts, mapped...)
+			break
+		}
+	}
+	return HashStrings(parts...)
+}
+
+// DisplayHash is what an owned group's Hash records: its mapped
+// displayName, hashed, or "" when it has none (as before mappings), so a
+// displayName mapping that equals the group's name still updates it.
+func DisplayHash(g GroupInfo) string {
+	if g.DisplayName == "" {
+		return ""
+	}
+	return HashStrings("display", g.DisplayName)
 }
 
 // GroupHash hashes a group's attributes, its sorted member IDs and the

@@ -26,6 +26,8 @@ type GroupPlan struct {
 	GroupID string `json:"group_id"`
 	Email   string `json:"email"`
 	Name    string `json:"name,omitempty"`
+	// DisplayName is the mapped displayName (model.GroupInfo.DisplayName).
+	DisplayName string `json:"display_name,omitempty"`
 	// TargetID is the target's group ID, empty when the group is to be
 	// created.
 	TargetID    string `json:"target_id,omitempty"`

@@ -198,10 +198,11 @@ func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 		c.members[id] = true
 	}
 	gp := model.GroupPlan{
-		GroupID:    g.ID,
-		Email:      g.Email,
-		Name:       g.Name,
-		Incomplete: m.Incomplete,
+		GroupID:     g.ID,
+		Email:       g.Email,
+		Name:        g.Name,
+		DisplayName: g.DisplayName,
+		Incomplete:  m.Incomplete,
 		Hash:       model.GroupHash(g, ids, c.d.Users),
 	}
 
@@ -212,7 +213,7 @@ func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 		if s, ok := c.a.Snapshots[g.ID]; ok {
 			applied = sortedSet(s.MemberIDs)
 		}
-		if model.NormalizeEmail(owned.Email) != model.NormalizeEmail(g.Email) || owned.Name != g.Name {
+		if model.NormalizeEmail(owned.Email) != model.NormalizeEmail(g.Email) || owned.Name != g.Name || owned.Hash != model.DisplayHash(g) {
 			if c.p.NoUpdate {
 				gp.Skipped = append(gp.Skipped, fmt.Sprintf("update group (was %s %q): no_update is set", owned.Email, owned.Name))
 			} else {
