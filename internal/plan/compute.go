@@ -203,7 +203,7 @@ func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 		Name:        g.Name,
 		DisplayName: g.DisplayName,
 		Incomplete:  m.Incomplete,
-		Hash:       model.GroupHash(g, ids, c.d.Users),
+		Hash:        model.GroupHash(g, ids, c.d.Users),
 	}
 
 	owned, isOwned := c.a.Groups[g.ID]
