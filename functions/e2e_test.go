@@ -222,7 +222,7 @@ rules:
 	e.ps = ps
 	e.dispatch = newPushProxy(t, e.funcs["Dispatch"])
 	e.groups = newPushProxy(t, e.funcs["SyncGroup"])
-	for _, topic := range []string{topicRuns, topicGroups, topicChanges} {
+	for _, topic := range []string{topicRuns, topicGroups, topicChanges, topicJobs} {
 		if _, err := ps.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: e.topic(topic)}); err != nil {
 			t.Fatalf("create topic %s: %v", topic, err)
 		}
@@ -234,6 +234,7 @@ rules:
 	e.subscribe(t, "tap-runs", topicRuns, "")
 	e.subscribe(t, "tap-groups", topicGroups, "")
 	e.subscribe(t, "tap-changes", topicChanges, "")
+	e.subscribe(t, "tap-jobs", topicJobs, "")
 	return e
 }
 

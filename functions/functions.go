@@ -10,9 +10,16 @@
 //   - SyncGroup (CloudEvent, topic groupsync-groups): the engine's
 //     per-group steps (read, apply). Applied membership changes and the
 //     users a run deprovisioned are published to groupsync-changes.
-//   - Sync (HTTP): the JSON API of internal/httpapi. POST publishes a run to
-//     groupsync-runs and answers 202 {"job_id"}; GET reads jobs. Callers
-//     present a Google-signed ID token.
+//   - Sync (HTTP): the operator site and JSON API of internal/httpapi
+//     (NewSite). POST publishes a run to groupsync-runs and answers 202
+//     {"job_id"}; GET reads jobs; POST ?approve=ID (or the job page's
+//     Approve button) re-checks a held job's source and starts its
+//     approval. Callers present a Google-signed ID token and must be on
+//     the allow-list.
+//
+// Every finished job logs one "job ended" line (severity from its status),
+// publishes a JobEvent to groupsync-jobs and, when GROUPSYNC_WEBHOOK is
+// set, posts its summary to that webhook.
 //
 // Event functions return an error only when a retry can help, so Pub/Sub
 // redelivers; anything a retry cannot fix is logged and acknowledged.
@@ -24,6 +31,8 @@
 //	GOOGLE_CLOUD_PROJECT       the project of the Pub/Sub topics
 //	GROUPSYNC_AUDIENCE         the ID-token audience Sync accepts
 //	GROUPSYNC_ALLOWED_CALLERS  comma-separated emails allowed to call Sync
+//	GROUPSYNC_SITE_URL         the Sync function's URL, for job links in events
+//	GROUPSYNC_WEBHOOK          a secret reference (secret://…) to a chat webhook URL
 //	FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST  honoured by the clients
 //
 // The runtime (config, store, engine, clients) is built on the first call of
@@ -37,6 +46,7 @@ const (
 	topicRuns    = "groupsync-runs"
 	topicGroups  = "groupsync-groups"
 	topicChanges = "groupsync-changes"
+	topicJobs    = "groupsync-jobs"
 )
 
 func init() {

@@ -1,16 +1,21 @@
 package functions
 
 import (
-	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/httpapi"
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/runmatrix"
 	"github.com/groupsync/groupsync/internal/store/firestore"
@@ -140,18 +145,72 @@ func (c *cloudRunner) Redeliver(t *testing.T, cfg string, req engine.Request) []
 	return jobs
 }
 
+// Approve approves through the Sync function's HTTP API, as an operator
+// (or `groupsync approve --remote`) does: a refusal is a 409 naming why.
 func (c *cloudRunner) Approve(t *testing.T, cfg string, jobID string) (model.Job, error) {
 	t.Helper()
 	c.deploy(t, cfg)
-	rt, err := getRuntime(t.Context())
+	tok := c.e.issuer.Token(testAudience, testCaller)
+	resp, body := c.e.call(t, http.MethodPost, "/?approve="+url.QueryEscape(jobID), tok, nil)
+	if resp.StatusCode == http.StatusConflict {
+		return model.Job{}, fmt.Errorf("approve over HTTP: %s", body)
+	}
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST ?approve=%s: %s %s", jobID, resp.Status, body)
+	}
+	var got httpapi.ApproveResponse
+	if err := json.Unmarshal(body, &got); err != nil || got.ApproveOf != jobID {
+		t.Fatalf("approve answer %s: %v", body, err)
+	}
+	j := c.wait(t, got.JobID)
+	c.checkAppliedAsReviewed(t, jobID, j)
+	return j, nil
+}
+
+// checkAppliedAsReviewed compares an approval's audit record with the
+// held plans it approved: the same users changed the same way, the same
+// members added and removed in the same groups.
+func (c *cloudRunner) checkAppliedAsReviewed(t *testing.T, heldID string, ap model.Job) {
+	t.Helper()
+	ctx := t.Context()
+	held, err := c.store.Held(ctx, heldID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := rt.engine.StartApproval(context.WithoutCancel(t.Context()), jobID)
+	results, err := c.store.GroupResults(ctx, ap.ID)
 	if err != nil {
-		return model.Job{}, err
+		t.Fatal(err)
 	}
-	return c.wait(t, id), nil
+	type diff struct{ Add, Remove []string }
+	for _, h := range held {
+		want := map[string]diff{}
+		for _, g := range h.Plan.Groups {
+			want[g.GroupID] = diff{g.Add, g.Remove}
+		}
+		got := map[string]diff{}
+		for _, r := range results {
+			if r.Rule == h.Rule {
+				got[r.GroupID] = diff{r.Plan.Add, r.Plan.Remove}
+			}
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("rule %s: approval's member changes differ from the reviewed plan (-reviewed +applied):\n%s", h.Rule, d)
+		}
+		run, err := c.store.RuleRun(ctx, ap.ID, h.Rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var applied []model.UserChange
+		for _, u := range run.Users {
+			u.Planned = true
+			applied = append(applied, u)
+		}
+		reviewed := model.PlannedUserChanges(h.Plan)
+		sortChanges := cmpopts.SortSlices(func(a, b model.UserChange) bool { return a.Action+a.SourceID < b.Action+b.SourceID })
+		if d := cmp.Diff(reviewed, applied, sortChanges, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("rule %s: approval's user changes differ from the reviewed plan (-reviewed +applied):\n%s", h.Rule, d)
+		}
+	}
 }
 
 func (c *cloudRunner) Store(t *testing.T, cfg string) engine.Store { return c.store }

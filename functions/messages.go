@@ -87,6 +87,7 @@ func (q *pubsubQueue) Publish(ctx context.Context, steps ...engine.Step) error {
 // filters.
 type pubsubEvents struct {
 	changes *pubsub.Publisher
+	*notifier
 }
 
 func (p *pubsubEvents) PublishChange(ctx context.Context, ev model.ChangeEvent) error {

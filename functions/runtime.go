@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"cloud.google.com/go/pubsub/v2"
 
@@ -26,6 +27,8 @@ const (
 	envProject        = "GOOGLE_CLOUD_PROJECT"
 	envAudience       = "GROUPSYNC_AUDIENCE"
 	envAllowedCallers = "GROUPSYNC_ALLOWED_CALLERS"
+	envSiteURL        = "GROUPSYNC_SITE_URL"
+	envWebhook        = "GROUPSYNC_WEBHOOK"
 )
 
 // runtime is what one function instance builds once and shares between
@@ -39,6 +42,7 @@ type runtime struct {
 	runs    *pubsub.Publisher
 	groups  *pubsub.Publisher
 	changes *pubsub.Publisher
+	jobs    *pubsub.Publisher
 	api     http.Handler
 	log     *slog.Logger
 }
@@ -139,10 +143,14 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 	r.runs = r.pubsub.Publisher(topicRuns)
 	r.groups = r.pubsub.Publisher(topicGroups)
 	r.changes = r.pubsub.Publisher(topicChanges)
+	r.jobs = r.pubsub.Publisher(topicJobs)
 	r.engine = engine.New(rules, r.store, sources, targets, engine.Options{
 		Logger: log,
 		Queue:  &pubsubQueue{runs: r.runs, groups: r.groups},
-		Events: &pubsubEvents{changes: r.changes},
+		Events: &pubsubEvents{changes: r.changes, notifier: &notifier{
+			jobs: r.jobs, site: os.Getenv(envSiteURL), webhook: strings.TrimSpace(os.Getenv(envWebhook)),
+			resolve: cfg.Resolver(r.secrets), client: &http.Client{Timeout: 30 * time.Second},
+		}},
 	})
 
 	audience := os.Getenv(envAudience)
@@ -155,17 +163,23 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 			allowed = append(allowed, e)
 		}
 	}
-	r.api = httpapi.NewAPI(httpapi.Options{
-		Starter: &cloudStarter{cfg: cfg, runs: r.runs},
-		Jobs:    r.store,
-		Auth:    httpapi.NewIDTokens(idtoken.NewVerifier(audience, verifierOptions), allowed),
-		Logger:  log,
+	var names []string
+	for _, rule := range cfg.Rules {
+		names = append(names, rule.Name)
+	}
+	r.api = httpapi.NewSite(httpapi.Options{
+		Starter:  &cloudStarter{cfg: cfg, runs: r.runs},
+		Approver: cloudApprover{r.engine},
+		Rules:    names,
+		Jobs:     r.store,
+		Auth:     httpapi.NewIDTokens(idtoken.NewVerifier(audience, verifierOptions), allowed),
+		Logger:   log,
 	})
 	return r, nil
 }
 
 func (r *runtime) close() {
-	for _, p := range []*pubsub.Publisher{r.runs, r.groups, r.changes} {
+	for _, p := range []*pubsub.Publisher{r.runs, r.groups, r.changes, r.jobs} {
 		if p != nil {
 			p.Stop()
 		}

@@ -51,3 +51,12 @@ func (s *cloudStarter) Start(ctx context.Context, req engine.Request) (string, e
 	}
 	return id, nil
 }
+
+// cloudApprover starts an approval on the engine's Pub/Sub queue: the held
+// rules are planned again from a fresh read here, and the approval is
+// refused unless the source is unchanged.
+type cloudApprover struct{ e *engine.Engine }
+
+func (a cloudApprover) Approve(ctx context.Context, jobID string) (string, error) {
+	return a.e.StartApproval(ctx, jobID)
+}
