@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/groupsync/groupsync/internal/model"
@@ -82,7 +83,7 @@ func Compute(d Desired, a Actual, p Policy) (model.Plan, error) {
 		mode:        mode,
 		deprovision: deprovision,
 		create:      make(map[string]model.User),
-		members:     make(map[string]bool),
+		byID:        make(map[string]*userState),
 		applied:     make(map[string]int),
 	}
 
@@ -169,33 +170,29 @@ type computer struct {
 	// create holds the users to create, by source ID, so that a user in
 	// many groups is created once.
 	create map[string]model.User
-	// members is every desired member of every desired group.
-	members map[string]bool
+	// byID is what this plan knows of each source user ID it met:
+	// whether it is a desired member, its listed email, its hash.
+	byID map[string]*userState
+	// hashBuf is groupHash's reused buffer.
+	hashBuf []byte
 	// applied is the number of applied members per planned group, the
 	// base of the per-group limit.
 	applied map[string]int
 	// incomplete is set when any desired group's read was incomplete.
 	incomplete bool
-	// emails remembers member emails from the listings, for labels and
-	// for minimal user records.
-	emails map[string]string
 }
 
 func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 	g := m.Group
-	ids := m.MemberIDs()
-	for _, mem := range m.Members {
-		if mem.ID != "" && mem.Email != "" {
-			if c.emails == nil {
-				c.emails = make(map[string]string)
-			}
-			if _, ok := c.emails[mem.ID]; !ok {
-				c.emails[mem.ID] = mem.Email
-			}
+	mems := sortedMembers(m.Members)
+	ids := make([]string, len(mems))
+	for i, mem := range mems {
+		ids[i] = mem.ID
+		st := c.user(mem.ID)
+		st.desired = true
+		if st.email == "" {
+			st.email = mem.Email
 		}
-	}
-	for _, id := range ids {
-		c.members[id] = true
 	}
 	gp := model.GroupPlan{
 		GroupID:     g.ID,
@@ -203,7 +200,7 @@ func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 		Name:        g.Name,
 		DisplayName: g.DisplayName,
 		Incomplete:  m.Incomplete,
-		Hash:        model.GroupHash(g, ids, c.d.Users),
+		Hash:        c.groupHash(g, ids),
 	}
 
 	owned, isOwned := c.a.Groups[g.ID]
@@ -264,7 +261,7 @@ func (c *computer) leftScopeGroup(s model.Snapshot) (gp model.GroupPlan, ok bool
 		GroupID:   s.GroupID,
 		Email:     s.Email,
 		Name:      s.Name,
-		Hash:      model.GroupHash(info, nil, c.d.Users),
+		Hash:      c.groupHash(info, nil),
 		LeftScope: true,
 		Skipped:   []string{"delete group: a group that leaves the scope is emptied, never deleted"},
 	}
@@ -284,7 +281,8 @@ func (c *computer) leftScopeGroup(s model.Snapshot) (gp model.GroupPlan, ok bool
 func (c *computer) addable(gp *model.GroupPlan, add []string) []string {
 	var keep, noCreate, noMissing, noEmail []string
 	for _, id := range add {
-		if _, ok := c.a.Users[id]; ok {
+		st := c.user(id)
+		if _, ok := c.a.Users[id]; ok || st.creating {
 			keep = append(keep, id)
 			continue
 		}
@@ -300,6 +298,7 @@ func (c *computer) addable(gp *model.GroupPlan, add []string) []string {
 				continue
 			}
 			c.create[id] = u
+			st.creating = true
 			keep = append(keep, id)
 		}
 	}
@@ -324,7 +323,7 @@ func (c *computer) userToCreate(id string) (model.User, bool) {
 		}
 		return u, u.Email != ""
 	}
-	email := c.emails[id]
+	email := c.listedEmail(id)
 	return model.User{ID: id, Email: email}, email != ""
 }
 
@@ -372,17 +371,17 @@ func diff(want, have []string) (add, remove []string) {
 }
 
 func sortedSet(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if id == "" || seen[id] {
-			continue
+		if id != "" {
+			out = append(out, id)
 		}
-		seen[id] = true
-		out = append(out, id)
 	}
-	sort.Strings(out)
-	return out
+	// Snapshots are stored sorted: check before sorting.
+	if !slices.IsSorted(out) {
+		slices.Sort(out)
+	}
+	return slices.Compact(out)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -38,7 +38,7 @@ func (c *computer) email(id string) string {
 	if u, ok := c.d.Users[id]; ok && u.Email != "" {
 		return u.Email
 	}
-	if e := c.emails[id]; e != "" {
+	if e := c.listedEmail(id); e != "" {
 		return e
 	}
 	return c.a.Users[id].Email

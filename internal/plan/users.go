@@ -22,7 +22,7 @@ func (c *computer) users(plan *model.Plan) {
 		if u.ID == "" {
 			u.ID = id
 		}
-		member := c.members[id]
+		member := c.desired(id)
 		// A non-member is looked at only in a complete run, and never
 		// when it is being deprovisioned or is already disabled: updating
 		// it would set it active again.
@@ -33,7 +33,7 @@ func (c *computer) users(plan *model.Plan) {
 		// unless the rule creates users disabled on purpose or only takes
 		// access away.
 		reenable := member && !o.Active && !u.Suspended && !c.p.CreateAsDisabled && c.mode != ModeRemoveOnly
-		if model.UserHash(u) == o.Hash && !reenable {
+		if c.currentHash(id, u) == o.Hash && !reenable {
 			continue
 		}
 		if c.p.NoUpdate {
@@ -55,7 +55,7 @@ func (c *computer) deprovisionUsers(plan *model.Plan) map[string]bool {
 	}
 	var gone []string
 	for _, id := range sortedKeys(c.a.Users) {
-		if c.members[id] {
+		if c.desired(id) {
 			continue
 		}
 		if c.deprovision == DeprovisionDisable && !c.a.Users[id].Active {
