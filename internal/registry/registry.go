@@ -17,6 +17,9 @@ import (
 type Env struct {
 	Resolver *config.Resolver
 	Logger   *slog.Logger
+	// Profiles lists the sources whose users a rule maps, with the custom
+	// schemas the mapping reads (Connect fills it from the file).
+	Profiles map[string][]string
 }
 
 // SourceFactory connects one configured source.
@@ -41,6 +44,9 @@ var Targets = map[string]TargetFactory{
 func Connect(ctx context.Context, f *config.File, env Env) (map[string]engine.Source, map[string]engine.Target, error) {
 	if env.Logger == nil {
 		env.Logger = slog.New(slog.DiscardHandler)
+	}
+	if env.Profiles == nil {
+		env.Profiles = profileNeeds(f)
 	}
 	sources := make(map[string]engine.Source, len(f.Sources))
 	for _, name := range sortedKeys(f.Sources) {

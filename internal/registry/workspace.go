@@ -18,6 +18,9 @@ func newWorkspace(ctx context.Context, name string, cfg config.Source, env Env) 
 		TokenURL:       cfg.TokenURL,
 		QPM:            cfg.QPM,
 	}
+	if schemas, ok := env.Profiles[name]; ok {
+		wc.ReadProfile, wc.CustomSchemas = true, schemas
+	}
 	if err := resolveDelegation(ctx, env, cfg.Credentials, &wc); err != nil {
 		return nil, err
 	}

@@ -140,20 +140,26 @@ func (s *Source) expired(done chan struct{}, fetched *time.Time) bool {
 
 func (s *Source) sweepUsers(ctx context.Context) (map[string]model.User, error) {
 	users := map[string]model.User{}
-	err := s.svc.Users.List().Customer(s.cfg.Customer).MaxResults(usersPage).Fields(usersFields).
-		Pages(ctx, func(p *admin.Users) error {
-			if p.Kind != "admin#directory#users" {
-				return fmt.Errorf("users.list page has kind %q, want admin#directory#users", p.Kind)
+	call := s.svc.Users.List().Customer(s.cfg.Customer).MaxResults(usersPage).Fields(usersFields)
+	if s.cfg.ReadProfile {
+		call = s.profileCall(call)
+	}
+	err := call.Pages(ctx, func(p *admin.Users) error {
+		if p.Kind != "admin#directory#users" {
+			return fmt.Errorf("users.list page has kind %q, want admin#directory#users", p.Kind)
+		}
+		for _, u := range p.Users {
+			mu := model.User{ID: u.Id, Email: u.PrimaryEmail, Suspended: u.Suspended || u.Archived}
+			if u.Name != nil {
+				mu.GivenName, mu.FamilyName, mu.DisplayName = u.Name.GivenName, u.Name.FamilyName, u.Name.FullName
 			}
-			for _, u := range p.Users {
-				mu := model.User{ID: u.Id, Email: u.PrimaryEmail, Suspended: u.Suspended || u.Archived}
-				if u.Name != nil {
-					mu.GivenName, mu.FamilyName, mu.DisplayName = u.Name.GivenName, u.Name.FamilyName, u.Name.FullName
-				}
-				users[u.Id] = mu
+			if s.cfg.ReadProfile {
+				mu.Profile = profile(u)
 			}
-			return nil
-		})
+			users[u.Id] = mu
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("workspace: list users: %w", err)
 	}

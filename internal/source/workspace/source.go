@@ -42,6 +42,11 @@ type Config struct {
 	// Customer is the customer ID to list, default "my_customer" (every
 	// domain of the account).
 	Customer string
+	// ReadProfile reads the user fields mapping templates use
+	// (organizations, externalIds, relations) into model.User.Profile,
+	// and CustomSchemas those custom schemas (projection=custom).
+	ReadProfile   bool
+	CustomSchemas []string
 	// Domain, when set, lists only that domain's groups.
 	Domain string
 	// AdminSubject is the admin user domain-wide delegation impersonates.

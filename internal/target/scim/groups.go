@@ -14,7 +14,11 @@ import (
 // groupDisplayName is the displayName groupsync gives a group: its email,
 // because providers require unique displayNames and group names are not
 // unique in a directory (emails are). A group without email uses its name.
+// A displayName from rules[].mapping comes first.
 func groupDisplayName(g model.GroupInfo) string {
+	if d := strings.TrimSpace(g.DisplayName); d != "" {
+		return d
+	}
 	if e := strings.TrimSpace(g.Email); e != "" {
 		return e
 	}

@@ -68,6 +68,10 @@ type Target struct {
 
 	// discoverMu serialises reading the ServiceProviderConfig.
 	discoverMu sync.Mutex
+	// enterpriseOnce guards hasEnterprise: whether /ResourceTypes
+	// advertises the enterprise user extension (see enterprise).
+	enterpriseOnce sync.Once
+	hasEnterprise  bool
 
 	mu sync.Mutex
 	// caps is nil until the ServiceProviderConfig has been read.

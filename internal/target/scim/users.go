@@ -39,7 +39,7 @@ func userPayload(u model.User, active bool) user {
 	return user{
 		Schemas:     []string{schemaUser},
 		ExternalID:  u.ID,
-		UserName:    addr,
+		UserName:    userName(u),
 		DisplayName: display,
 		Name:        &name{GivenName: given, FamilyName: family},
 		Emails:      []email{{Value: addr, Type: "work", Primary: true}},
@@ -66,9 +66,9 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 	if err := validUser(u); err != nil {
 		return target.Created{}, err
 	}
-	email := strings.TrimSpace(u.Email)
+	email := userName(u)
 	lookup := func(ctx context.Context) (found, error) { return t.lookupUser(ctx, u) }
-	c, err := t.create(ctx, "user", email, "/Users", userPayload(u, opts.Active), t.firstLookup(&t.users, userIndex, email, u.ID, lookup), lookup, opts)
+	c, err := t.create(ctx, "user", email, "/Users", t.userBody(ctx, u, opts.Active), t.firstLookup(&t.users, userIndex, email, u.ID, lookup), lookup, opts)
 	if err == nil {
 		t.users.remember(c.ID, email, u.ID)
 	}
@@ -147,7 +147,7 @@ func (t *Target) create(ctx context.Context, kind, key, path string, body any, f
 
 // lookupUser finds the user with u's userName or externalId.
 func (t *Target) lookupUser(ctx context.Context, u model.User) (found, error) {
-	email := strings.TrimSpace(u.Email)
+	email := userName(u)
 	// userName is case-insensitive (RFC 7643 §4.1.1), but some servers
 	// (scimmy) filter it case-sensitively: ask for the lower-case form
 	// too, which is how directories store addresses.
@@ -205,7 +205,10 @@ func (t *Target) UpdateUser(ctx context.Context, id string, u model.User) error 
 		{Op: "replace", Path: "emails", Value: p.Emails},
 		{Op: "replace", Path: "active", Value: bool(p.Active)},
 	}
+	mops, mput := t.mappedOps(ctx, u)
+	ops = append(ops, mops...)
 	err := t.patchOrPut(ctx, "/Users/"+id, ops, func(r map[string]any) {
+		mput(r)
 		r["userName"] = p.UserName
 		r["displayName"] = p.DisplayName
 		n, _ := r["name"].(map[string]any)

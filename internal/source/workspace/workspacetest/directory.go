@@ -101,7 +101,7 @@ func (s *Server) list(endpoint, groupKey string, q url.Values, offset, page, lim
 		}
 		for _, u := range o.Users {
 			if (domain == "" || strings.HasSuffix(strings.ToLower(u.PrimaryEmail), "@"+domain)) && match(u) {
-				items = append(items, func() any { return o.apiUser(u) })
+				items = append(items, func() any { return projectUser(o.apiUser(u), q) })
 			}
 		}
 	case EndpointMembers:

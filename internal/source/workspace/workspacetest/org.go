@@ -40,6 +40,11 @@ type User struct {
 	// Fields the write endpoints set (see write.go).
 	ExternalIDs []ExternalID
 	OrgUnitPath string
+	// Profile fields the API returns as they are set here (see
+	// profile.go); CustomSchemas only with projection=custom or full.
+	Organizations []Organization
+	Relations     []Relation
+	CustomSchemas map[string]map[string]any
 	// Password is what users.insert or a password change sent, with its
 	// HashFunction ("" for a clear-text password). The API never shows
 	// either; tests read them here.
@@ -183,6 +188,7 @@ func (o *Org) apiUser(u *User) map[string]any {
 		}
 		out["externalIds"] = ids
 	}
+	addProfile(out, u)
 	return out
 }
 

@@ -61,6 +61,10 @@ type Options struct {
 	// GroupPatchStatus, when set, is the status every group PATCH answers
 	// with, unapplied; SetGroupPatchStatus changes it on a running server.
 	GroupPatchStatus int
+	// Enterprise advertises the enterprise user extension in
+	// /ResourceTypes (without it that endpoint answers 404). The server
+	// stores the extension's attributes either way.
+	Enterprise bool
 }
 
 // User is a user as the server stores it.
@@ -73,7 +77,10 @@ type User struct {
 	FamilyName  string
 	Emails      []string
 	Active      bool
-	version     int
+	Title       string
+	// Enterprise holds the enterprise extension's attributes as sent.
+	Enterprise map[string]any
+	version    int
 }
 
 // Group is a group as the server stores it; Members are user IDs.
@@ -311,6 +318,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(parts) == 1 && parts[0] == "ServiceProviderConfig" && r.Method == http.MethodGet:
 		err = s.serviceProviderConfig(w)
+	case len(parts) == 1 && parts[0] == "ResourceTypes" && r.Method == http.MethodGet && s.opts.Enterprise:
+		writeJSON(w, http.StatusOK, "", resourceTypes)
 	case len(parts) == 1 && parts[0] == "Users":
 		err = s.users1(w, r)
 	case len(parts) == 2 && parts[0] == "Users":

@@ -2,6 +2,7 @@ package scimtest
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,6 +27,13 @@ func (s *Server) renderUser(u *User) map[string]any {
 	}
 	if u.ExternalID != "" {
 		m["externalId"] = u.ExternalID
+	}
+	if u.Title != "" {
+		m["title"] = u.Title
+	}
+	if len(u.Enterprise) > 0 {
+		m[SchemaEnterprise] = u.Enterprise
+		m["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:User", SchemaEnterprise}
 	}
 	return m
 }
@@ -93,8 +101,13 @@ func setUserAttr(u *User, attr string, v any) *scimError {
 			}
 			u.Emails = append(u.Emails, val)
 		}
+	case "title":
+		u.Title, err = str()
 	case "schemas", "id", "meta", "name.formatted":
 	default:
+		if ok, err := setEnterprise(u, attr, v); ok {
+			return err
+		}
 		return errorf(http.StatusBadRequest, "invalidPath", "unsupported attribute %q", attr)
 	}
 	return err
@@ -234,6 +247,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, id string) *scimEr
 		}
 		n := *u
 		n.Emails = slices.Clone(u.Emails)
+		n.Enterprise = maps.Clone(u.Enterprise)
 		for _, op := range ops {
 			if op.Op != "replace" && op.Op != "add" {
 				return errorf(http.StatusBadRequest, "invalidSyntax", "op %q is not supported on users", op.Op)
