@@ -110,6 +110,9 @@ type Source struct {
 	mu       sync.Mutex
 	listings map[string]*listing
 	users    *userSweep
+
+	// audit is the Reports API client of change hints (hints.go).
+	audit auditClient
 }
 
 // New builds a Source. It makes no API call; use Check to test the

@@ -18,6 +18,7 @@ func (s *Server) RenameUser(user, email string) error {
 	if other := s.user(email); other != nil && other != u {
 		return fmt.Errorf("workspacetest: %s already belongs to user %s", email, other.ID)
 	}
+	s.logAudit("USER_SETTINGS", "RENAME_USER", "USER_EMAIL", u.PrimaryEmail, "NEW_VALUE", email)
 	u.PrimaryEmail = email
 	return nil
 }
@@ -31,6 +32,11 @@ func (s *Server) SetSuspended(user string, suspended bool) error {
 		return fmt.Errorf("workspacetest: no user %q", user)
 	}
 	u.Suspended = suspended
+	name := "UNSUSPEND_USER"
+	if suspended {
+		name = "SUSPEND_USER"
+	}
+	s.logAudit("USER_SETTINGS", name, "USER_EMAIL", u.PrimaryEmail)
 	return nil
 }
 
@@ -70,6 +76,7 @@ func (s *Server) AddMember(group string, m Member) error {
 		}
 	}
 	g.Members = append(g.Members, m)
+	s.logAudit("GROUP_SETTINGS", "ADD_GROUP_MEMBER", "GROUP_EMAIL", g.Email, "USER_EMAIL", s.memberEmail(m))
 	return nil
 }
 
@@ -84,6 +91,7 @@ func (s *Server) RemoveMember(group, member string) error {
 	for i, m := range g.Members {
 		if m.ID == member || s.memberEmail(m) == strings.ToLower(member) {
 			g.Members = append(g.Members[:i], g.Members[i+1:]...)
+			s.logAudit("GROUP_SETTINGS", "REMOVE_GROUP_MEMBER", "GROUP_EMAIL", g.Email, "USER_EMAIL", s.memberEmail(m))
 			return nil
 		}
 	}

@@ -78,6 +78,8 @@ type Server struct {
 	counts      map[string]int64
 	rejected    int64
 	now         func() time.Time
+	// audit is the Reports API's log (reports.go).
+	audit audit
 
 	total atomic.Int64
 }
@@ -229,6 +231,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAdmin(w, r)
 	case p == batchPath && r.Method == http.MethodPost:
 		s.serveBatch(w, r)
+	case strings.HasPrefix(p, reportsPath) && r.Method == http.MethodGet:
+		s.count(EndpointReports)
+		s.total.Add(1)
+		if s.admit(w, r, EndpointReports, "", 0, ScopeAuditReadonly) {
+			s.serveActivities(w, r, strings.TrimPrefix(p, reportsPath))
+		}
 	case strings.HasPrefix(p, "/admin/directory/v1/") && r.Method == http.MethodGet && isListing(p):
 		s.serveDirectory(w, r, strings.TrimPrefix(p, "/admin/directory/v1/"))
 	case strings.HasPrefix(p, "/admin/directory/v1/"):
