@@ -49,6 +49,15 @@ targets:
 rules:
   - {name: r, source: corp, target: app, groups: {include: ["eng-["]}}
 `, "rules[0].groups.include[0]"},
+		{"bad template", `
+store: bolt://state.db
+sources:
+  corp: {type: workspace, admin_subject: admin@example.com, credentials: file://key.json}
+targets:
+  app: {type: scim, url: "https://app.example.com/scim/v2", token: env://T}
+rules:
+  - {name: r, source: corp, target: app, mapping: {user: {title: "{{.Title"}}}
+`, "rules[0].mapping.user.title"},
 	}
 	for _, tc := range tests {
 		for _, cmd := range [][]string{{"sync"}, {"plan"}, {"jobs"}} {
