@@ -28,12 +28,12 @@ locals {
 
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
-  common_env = {
+  common_env = merge({
     GOOGLE_CLOUD_PROJECT   = var.project_id
     GROUPSYNC_CONFIG_YAML  = local.config_yaml
     GROUPSYNC_JOB_TTL_DAYS = tostring(var.job_ttl_days)
     LOG_EXECUTION_ID       = "true"
-  }
+  }, local.notify_env)
 }
 
 data "google_project" "this" {
