@@ -20,7 +20,7 @@ type Options struct {
 	Workers int
 	Logger  *slog.Logger
 	// Progress, when set, receives an event after each group is read and
-	// after each group's result is recorded.
+	// after each group's result is recorded, one event at a time.
 	Progress func(Progress)
 	// Now is the clock (tests).
 	Now func() time.Time
@@ -99,6 +99,15 @@ func New(rules []config.RunRule, store Store, sources map[string]Source, targets
 	}
 	if opts.RuleLeaseTTL <= 0 {
 		opts.RuleLeaseTTL = 30 * time.Minute
+	}
+	if report := opts.Progress; report != nil {
+		// Steps run on many workers; the callback sees one event at a time.
+		var mu sync.Mutex
+		opts.Progress = func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			report(p)
+		}
 	}
 	return &Engine{
 		rules:   rules,
