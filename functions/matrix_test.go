@@ -47,11 +47,10 @@ type cloudRunner struct {
 
 func newCloudRunner(t *testing.T) (runmatrix.Runner, string) {
 	e := newE2E(t)
-	st, err := firestore.New(t.Context(), e.project, "(default)")
+	st, err := newStore(t, e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
 	runs := e.ps.Publisher(e.topic(topicRuns))
 	t.Cleanup(runs.Stop)
 	return &cloudRunner{e: e, store: st, runs: runs}, "firestore://projects/" + e.project + "/databases/(default)"
@@ -214,3 +213,12 @@ func (c *cloudRunner) checkAppliedAsReviewed(t *testing.T, heldID string, ap mod
 }
 
 func (c *cloudRunner) Store(t *testing.T, cfg string) engine.Store { return c.store }
+
+func newStore(t *testing.T, e *e2e) (*firestore.Store, error) {
+	st, err := firestore.New(t.Context(), e.project, "(default)")
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, nil
+}
