@@ -3,7 +3,6 @@ package functions
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -467,34 +466,4 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(body, &list); err != nil || len(list.Jobs) != 1 {
 		t.Errorf("jobs after a redelivered run: %s (%v), want exactly one", body, err)
 	}
-}
-
-// deliver POSTs a legacy Pub/Sub push body, as the emulator sends it, to
-// the SyncGroup function and returns the status code.
-func (e *e2e) deliver(t *testing.T, data []byte) int {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{
-		"subscription": "projects/" + e.project + "/subscriptions/sync-group",
-		"message": map[string]any{
-			"data":      base64.StdEncoding.EncodeToString(data),
-			"messageId": "manual-1",
-		},
-	})
-	resp, err := http.Post(e.funcs["SyncGroup"]+"/"+e.topic(topicGroups), "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Error(err)
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func (e *e2e) deliverConcurrently(t *testing.T, data []byte, n int) []int {
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { codes[i] = e.deliver(t, data) })
-	}
-	wg.Wait()
-	return codes
 }

@@ -13,7 +13,7 @@ import (
 // yaml.v3 reports strict-decoding problems as "line N: …" strings. These
 // patterns turn them back into key paths by finding the node on that line.
 var (
-	reUnknown   = regexp.MustCompile("^line (\\d+): field (.+) not found in type (\\S+)$")
+	reUnknown   = regexp.MustCompile(`^line (\d+): field (.+) not found in type (\S+)$`)
 	reType      = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
 	reDuplicate = regexp.MustCompile(`^line (\d+): mapping key "(.*)" already defined at line (\d+)$`)
 	reSyntax    = regexp.MustCompile(`^yaml: (line \d+: .*)$`)

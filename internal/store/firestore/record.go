@@ -91,16 +91,6 @@ func setRecord(tx *firestore.Transaction, ref *firestore.DocumentRef, fields map
 	return nil
 }
 
-// deleteRecord deletes a record and its parts in tx.
-func deleteRecord(tx *firestore.Transaction, doc *firestore.DocumentSnapshot) error {
-	for n := range partsOf(doc) {
-		if err := tx.Delete(partRef(doc.Ref, n)); err != nil {
-			return err
-		}
-	}
-	return tx.Delete(doc.Ref)
-}
-
 // partsOf returns how many parts a record has; none when doc is nil.
 func partsOf(doc *firestore.DocumentSnapshot) int {
 	if doc == nil {
