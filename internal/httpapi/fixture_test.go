@@ -37,7 +37,12 @@ var wantMembers = map[string][]string{
 
 func newFixture(t *testing.T, policy string) *fixture {
 	t.Helper()
-	f := &fixture{dir: workspacetest.NewServer(workspacetest.SmallOrg()), scim: scimtest.NewServer(scimtest.Options{})}
+	return newFixtureOrg(t, workspacetest.SmallOrg(), policy)
+}
+
+func newFixtureOrg(t *testing.T, org *workspacetest.Org, policy string) *fixture {
+	t.Helper()
+	f := &fixture{dir: workspacetest.NewServer(org), scim: scimtest.NewServer(scimtest.Options{})}
 	t.Cleanup(f.dir.Close)
 	t.Cleanup(f.scim.Close)
 	tmp := t.TempDir()
