@@ -74,6 +74,11 @@ chaos: peers
 bench: peers
 	bash scripts/bench.sh
 
+# make fuzz: every fuzz target for FUZZTIME each (default 60s). make test
+# already runs their seed corpora (testdata/fuzz) as plain tests.
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),60s) bash scripts/fuzz.sh
+
 # make tf-check: terraform fmt/validate and tflint, offline.
 tf-check:
 	bash scripts/tf-check.sh

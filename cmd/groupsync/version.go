@@ -17,6 +17,10 @@ type buildVersion struct {
 	Go       string `json:"go"`
 }
 
+// releaseVersion is set by `make release` (-X main.releaseVersion=…): a
+// binary built from a checkout has no module version of its own.
+var releaseVersion string
+
 func readBuildVersion() buildVersion {
 	v := buildVersion{Version: "(unknown)"}
 	bi, ok := debug.ReadBuildInfo()
@@ -26,6 +30,9 @@ func readBuildVersion() buildVersion {
 	v.Version, v.Go = bi.Main.Version, bi.GoVersion
 	if v.Version == "" {
 		v.Version = "(devel)"
+	}
+	if releaseVersion != "" {
+		v.Version = releaseVersion
 	}
 	for _, s := range bi.Settings {
 		switch s.Key {
