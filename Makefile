@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/groupsync
 
-.PHONY: chaos all build test vet fmt-check lint release peers demo demo-cloud demo-ldap bench tf-check clean
+.PHONY: chaos all build test vet fmt-check lint release peers demo demo-cloud demo-ldap bench tf-check fuzz clean
 
 all: build
 

@@ -93,9 +93,10 @@ func TestTightQuotaReadsEverything(t *testing.T) {
 	if p.Throttles == 0 || p.QPM >= p.CeilingQPM {
 		t.Errorf("pacer stats %+v: want it cut below its ceiling", p)
 	}
-	// The pacer must have learned the quota: most requests are accepted.
-	if rejected*5 > requests {
-		t.Errorf("%d of %d requests rejected for quota, want under 20%%", rejected, requests)
+	// The pacer must have learned the quota: most requests are accepted
+	// (a fixed pace at the ceiling had over 80% refused).
+	if rejected*3 > requests {
+		t.Errorf("%d of %d requests rejected for quota, want under a third", rejected, requests)
 	}
 }
 

@@ -47,9 +47,13 @@ func (s *Source) ListGroups(ctx context.Context) ([]model.GroupInfo, error) {
 		call = call.Customer(s.cfg.Customer)
 	}
 	var out []model.GroupInfo
+	var guard pageGuard
 	err := call.Pages(ctx, func(p *admin.Groups) error {
 		if p.Kind != "admin#directory#groups" {
 			return fmt.Errorf("groups.list page has kind %q, want admin#directory#groups", p.Kind)
+		}
+		if err := guard.next(p.NextPageToken); err != nil {
+			return fmt.Errorf("groups.list: %w", err)
 		}
 		for _, g := range p.Groups {
 			out = append(out, model.GroupInfo{ID: g.Id, Email: g.Email, Name: g.Name, Description: g.Description})
@@ -144,9 +148,13 @@ func (s *Source) sweepUsers(ctx context.Context) (map[string]model.User, error) 
 	if s.cfg.ReadProfile {
 		call = s.profileCall(call)
 	}
+	var guard pageGuard
 	err := call.Pages(ctx, func(p *admin.Users) error {
 		if p.Kind != "admin#directory#users" {
 			return fmt.Errorf("users.list page has kind %q, want admin#directory#users", p.Kind)
+		}
+		if err := guard.next(p.NextPageToken); err != nil {
+			return fmt.Errorf("users.list: %w", err)
 		}
 		for _, u := range p.Users {
 			mu := model.User{ID: u.Id, Email: u.PrimaryEmail, Suspended: u.Suspended || u.Archived}
@@ -214,10 +222,14 @@ func (s *Source) listing(ctx context.Context, groupID string) *listing {
 
 func (s *Source) readListing(ctx context.Context, groupID string) ([]*admin.Member, error) {
 	var out []*admin.Member
+	var guard pageGuard
 	err := s.svc.Members.List(groupID).MaxResults(membersPage).Fields(membersFields).
 		Pages(ctx, func(p *admin.Members) error {
 			if p.Kind != "admin#directory#members" {
 				return fmt.Errorf("members.list page has kind %q, want admin#directory#members", p.Kind)
+			}
+			if err := guard.next(p.NextPageToken); err != nil {
+				return fmt.Errorf("members.list: %w", err)
 			}
 			out = append(out, p.Members...)
 			return nil
@@ -399,4 +411,33 @@ func oneLine(err error) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// maxPages bounds one listing: 100,000 pages of 200 is far beyond any
+// directory, and a server that never stops paging must not hold a read.
+const maxPages = 100000
+
+// pageGuard stops a listing whose server hands out a page token it already
+// gave, which would page forever.
+type pageGuard struct {
+	seen  map[string]bool
+	pages int
+}
+
+func (g *pageGuard) next(token string) error {
+	g.pages++
+	if g.pages > maxPages {
+		return fmt.Errorf("more than %d pages", maxPages)
+	}
+	if token == "" {
+		return nil
+	}
+	if g.seen == nil {
+		g.seen = map[string]bool{}
+	}
+	if g.seen[token] {
+		return fmt.Errorf("page token %q repeated", token)
+	}
+	g.seen[token] = true
+	return nil
 }

@@ -91,9 +91,13 @@ func newPatch(ops ...patchOp) patchRequest {
 
 // quote makes a SCIM filter string literal.
 func quote(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	return `"` + s + `"`
+	// A filter's compValue is a JSON string (RFC 7644 §3.4.2.2): control
+	// characters need escapes too, not only quotes and backslashes.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func eqFilter(attr, value string) string {
