@@ -3,7 +3,6 @@ package workspace_test
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,29 +48,7 @@ func TestTightQuotaReadsEverything(t *testing.T) {
 	if len(groups) != 300 {
 		t.Fatalf("ListGroups returned %d groups, want 300", len(groups))
 	}
-	got := make(map[string]model.Membership, len(groups))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	work := make(chan model.GroupInfo)
-	for range 16 {
-		wg.Go(func() {
-			for g := range work {
-				m, err := s.ReadMembers(ctx, g, model.MemberOptions{})
-				if err != nil {
-					t.Errorf("ReadMembers(%s): %v", g.Email, err)
-					continue
-				}
-				mu.Lock()
-				got[g.ID] = m
-				mu.Unlock()
-			}
-		})
-	}
-	for _, g := range groups {
-		work <- g
-	}
-	close(work)
-	wg.Wait()
+	got := readAllWith(t, ctx, 16, s, groups, model.MemberOptions{})
 	elapsed := time.Since(start)
 
 	incomplete := 0

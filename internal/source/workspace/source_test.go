@@ -112,13 +112,18 @@ func groupInfo(g *workspacetest.Group) model.GroupInfo {
 // does.
 func readAll(t testing.TB, s *workspace.Source, groups []model.GroupInfo, opts model.MemberOptions) map[string]model.Membership {
 	t.Helper()
-	ctx := context.Background()
+	return readAllWith(t, context.Background(), 4, s, groups, opts)
+}
+
+// readAllWith reads every group with the given number of workers.
+func readAllWith(t testing.TB, ctx context.Context, workers int, s *workspace.Source, groups []model.GroupInfo, opts model.MemberOptions) map[string]model.Membership {
+	t.Helper()
 	out := make(map[string]model.Membership, len(groups))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	work := make(chan model.GroupInfo)
 	errs := make(chan error, len(groups))
-	for range 4 {
+	for range workers {
 		wg.Go(func() {
 			for g := range work {
 				m, err := s.ReadMembers(ctx, g, opts)
