@@ -39,15 +39,26 @@
 // an instance and reused; a failed build is retried on the next call.
 package functions
 
-import "github.com/GoogleCloudPlatform/functions-framework-go/functions"
+import (
+	"cmp"
+	"os"
 
-// Topic names: the contract with terraform/locals.tf.
-const (
-	topicRuns    = "groupsync-runs"
-	topicGroups  = "groupsync-groups"
-	topicChanges = "groupsync-changes"
-	topicJobs    = "groupsync-jobs"
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 )
+
+// Topic names: the contract with terraform/locals.tf. Their prefix is the
+// deployment's name_prefix (GROUPSYNC_TOPIC_PREFIX), so two deployments can
+// share a project.
+var (
+	topicRuns    = topicName("runs")
+	topicGroups  = topicName("groups")
+	topicChanges = topicName("changes")
+	topicJobs    = topicName("jobs")
+)
+
+func topicName(suffix string) string {
+	return cmp.Or(os.Getenv("GROUPSYNC_TOPIC_PREFIX"), "groupsync") + "-" + suffix
+}
 
 func init() {
 	functions.CloudEvent("Dispatch", dispatch)

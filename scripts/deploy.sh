@@ -4,7 +4,9 @@
 # subscriptions Eventarc created and prints what to authorise in the Google
 # Admin console. docs/deploy.md walks through the whole setup.
 #
-# Usage: scripts/deploy.sh [-y] VARS.tfvars
+# Usage: scripts/deploy.sh [-y] DIR
+#   DIR   a root module that calls terraform/ as a module and re-exports
+#         its outputs: a copy of examples/minimal or examples/full
 #   -y    apply without asking (for automation)
 # Env:   TERRAFORM  terraform binary (default: terraform on PATH, >= 1.5)
 #
@@ -13,7 +15,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [-y] VARS.tfvars" >&2
+  echo "usage: $0 [-y] DIR (a copy of examples/minimal or examples/full)" >&2
   exit 2
 }
 
@@ -27,16 +29,14 @@ done
 shift $((OPTIND - 1))
 [[ $# -eq 1 ]] || usage
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-vars=$1
-[[ -f $vars ]] || { echo "deploy: $vars: no such file" >&2; exit 1; }
-vars=$(cd "$(dirname "$vars")" && pwd)/$(basename "$vars")
+tfdir=$1
+[[ -f $tfdir/main.tf ]] || { echo "deploy: $tfdir: no main.tf (copy examples/minimal)" >&2; exit 1; }
+tfdir=$(cd "$tfdir" && pwd)
 
 tf=${TERRAFORM:-terraform}
 command -v "$tf" >/dev/null || { echo "deploy: $tf not found: install Terraform >= 1.5" >&2; exit 1; }
 command -v gcloud >/dev/null || { echo "deploy: gcloud not found: install the Google Cloud CLI" >&2; exit 1; }
 
-tfdir=$root/terraform
 plan=$tfdir/.terraform/groupsync.tfplan
 t() { "$tf" -chdir="$tfdir" "$@"; }
 # out NAME prints a string output, or nothing when it is null.
@@ -48,7 +48,7 @@ step "terraform init"
 t init -input=false
 
 step "terraform plan"
-t plan -input=false -var-file="$vars" -out="$plan"
+t plan -input=false -out="$plan"
 
 if ! $auto_approve; then
   if [[ ! -t 0 ]]; then

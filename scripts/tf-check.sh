@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tf-check.sh checks terraform/ and examples/ offline: terraform fmt -check,
-# terraform validate against the real google and archive provider schemas,
-# and tflint with its bundled terraform ruleset. The tools come from
+# terraform validate against the real google and archive provider schemas
+# (of the module, and of every examples/*/main.tf that calls it), and tflint
+# with its bundled terraform ruleset. The tools come from
 # scripts/tf-tools.sh (built once into the cache, reused after), never from
 # the Terraform registry, and nothing is written into the repository.
 #
@@ -31,9 +32,20 @@ run() {
 }
 
 run "$tf" fmt -check -diff -recursive "$root/terraform"
-run "$tf" fmt -check -diff "$root/examples"
+run "$tf" fmt -check -diff -recursive "$root/examples"
 run "$tf" -chdir="$root/terraform" validate -no-color
 run "$bin/tflint" --chdir="$root/terraform" --format=compact
+
+# Each example is a root module calling terraform/ as a module: `get`
+# installs the (local) module into the example's own data dir, offline, and
+# validate checks the call against the module's variables and the providers'
+# schemas.
+for main in "$root"/examples/*/main.tf; do
+  ex=$(dirname "$main")
+  export TF_DATA_DIR=$cache/tf-data/examples/$(basename "$ex")
+  run "$tf" -chdir="$ex" get -no-color
+  run "$tf" -chdir="$ex" validate -no-color
+done
 
 if ((status)); then
   echo "tf-check: FAILED" >&2

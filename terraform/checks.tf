@@ -3,8 +3,8 @@
 
 check "config_store_is_firestore" {
   assert {
-    condition     = startswith(try(tostring(local.config.store), ""), "firestore://projects/${var.project_id}/databases/(default)")
-    error_message = "The config's store should be firestore://projects/${var.project_id}/databases/(default) in the cloud."
+    condition     = try(tostring(local.config.store), "") == "firestore://projects/${var.project_id}/databases/${var.firestore_database}"
+    error_message = "The config's store should be firestore://projects/${var.project_id}/databases/${var.firestore_database} in the cloud."
   }
 }
 
@@ -15,10 +15,10 @@ check "config_credentials_match_keyless_dwd" {
       var.keyless_dwd ? (
         try(src.credentials, "") == "keyless" && try(src.service_account, "") == google_service_account.dwd.email
         ) : (
-        startswith(try(src.credentials, ""), "secret://projects/${var.project_id}/secrets/groupsync-dwd-key/")
+        startswith(try(src.credentials, ""), "secret://projects/${var.project_id}/secrets/${var.name_prefix}-dwd-key/")
       )
     ])
-    error_message = var.keyless_dwd ? "With keyless_dwd, every source in the config should have credentials: keyless and service_account: ${google_service_account.dwd.email}." : "Without keyless_dwd, every source's credentials should be secret://projects/${var.project_id}/secrets/groupsync-dwd-key/versions/latest."
+    error_message = var.keyless_dwd ? "With keyless_dwd, every source in the config should have credentials: keyless and service_account: ${google_service_account.dwd.email}." : "Without keyless_dwd, every source's credentials should be secret://projects/${var.project_id}/secrets/${var.name_prefix}-dwd-key/versions/latest."
   }
 }
 

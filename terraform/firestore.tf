@@ -2,7 +2,7 @@ resource "google_firestore_database" "default" {
   count = var.create_firestore_database ? 1 : 0
 
   project     = var.project_id
-  name        = "(default)"
+  name        = var.firestore_database
   location_id = local.firestore_location
   type        = "FIRESTORE_NATIVE"
 
@@ -28,7 +28,7 @@ resource "google_firestore_field" "ttl" {
   for_each = toset(["leases", "jobs", "groups", "held", "runs", "staged", "parts"])
 
   project    = var.project_id
-  database   = "(default)"
+  database   = var.firestore_database
   collection = each.value
   field      = "expires"
 

@@ -11,7 +11,7 @@ locals {
 }
 
 resource "google_cloudfunctions2_function" "dispatch" {
-  name        = "groupsync-dispatch"
+  name        = "${var.name_prefix}-dispatch"
   location    = var.region
   description = "Starts a run: lists groups in scope, writes the job, publishes one task per group."
 
@@ -48,7 +48,7 @@ resource "google_cloudfunctions2_function" "dispatch" {
 }
 
 resource "google_cloudfunctions2_function" "sync_group" {
-  name        = "groupsync-sync-group"
+  name        = "${var.name_prefix}-sync-group"
   location    = var.region
   description = "Syncs one group of one rule."
 

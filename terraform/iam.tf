@@ -3,32 +3,32 @@
 # one appears.
 
 resource "google_service_account" "dispatch" {
-  account_id   = "groupsync-dispatch"
-  display_name = "groupsync Dispatch function"
+  account_id   = "${var.name_prefix}-dispatch"
+  display_name = "${var.name_prefix} Dispatch function"
   description  = "Lists groups in scope, writes the job and publishes one task per group."
 }
 
 resource "google_service_account" "worker" {
-  account_id   = "groupsync-worker"
-  display_name = "groupsync SyncGroup function"
+  account_id   = "${var.name_prefix}-worker"
+  display_name = "${var.name_prefix} SyncGroup function"
   description  = "Syncs one group: reads the directory and the target, applies the plan."
 }
 
 resource "google_service_account" "api" {
-  account_id   = "groupsync-api"
-  display_name = "groupsync Sync HTTP function"
+  account_id   = "${var.name_prefix}-api"
+  display_name = "${var.name_prefix} Sync HTTP function"
   description  = "Starts manual runs and serves job status."
 }
 
 resource "google_service_account" "trigger" {
-  account_id   = "groupsync-trigger"
-  display_name = "groupsync Eventarc triggers"
+  account_id   = "${var.name_prefix}-trigger"
+  display_name = "${var.name_prefix} Eventarc triggers"
   description  = "Identity Eventarc uses to invoke Dispatch and SyncGroup."
 }
 
 resource "google_service_account" "build" {
-  account_id   = "groupsync-build"
-  display_name = "groupsync function builds"
+  account_id   = "${var.name_prefix}-build"
+  display_name = "${var.name_prefix} function builds"
   description  = "Cloud Build identity that builds the function source."
 }
 
@@ -36,8 +36,8 @@ resource "google_service_account" "build" {
 # domain-wide delegation in the Admin console. It holds no project roles, so
 # its key (when keyless_dwd is false) grants nothing but the delegated scopes.
 resource "google_service_account" "dwd" {
-  account_id   = "groupsync-dwd"
-  display_name = "groupsync domain-wide delegation"
+  account_id   = "${var.name_prefix}-dwd"
+  display_name = "${var.name_prefix} domain-wide delegation"
   description  = "Authorised in the Google Admin console for domain-wide delegation; no project roles."
 }
 

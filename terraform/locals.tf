@@ -11,14 +11,14 @@ locals {
 
   # Names the functions and the runtime share (the contract with functions/).
   topics = {
-    runs    = "groupsync-runs"
-    groups  = "groupsync-groups"
-    changes = "groupsync-changes"
+    runs    = "${var.name_prefix}-runs"
+    groups  = "${var.name_prefix}-groups"
+    changes = "${var.name_prefix}-changes"
   }
 
   # The Sync function's cloudfunctions.net URL is fixed by region, project and
   # name, so it can be its own expected ID-token audience without a cycle.
-  sync_name     = "groupsync-sync"
+  sync_name     = "${var.name_prefix}-sync"
   sync_audience = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.sync_name}"
 
   allowed_callers = length(var.allowed_callers) > 0 ? var.allowed_callers : [
@@ -32,6 +32,7 @@ locals {
     GOOGLE_CLOUD_PROJECT   = var.project_id
     GROUPSYNC_CONFIG_YAML  = local.config_yaml
     GROUPSYNC_JOB_TTL_DAYS = tostring(var.job_ttl_days)
+    GROUPSYNC_TOPIC_PREFIX = var.name_prefix
     LOG_EXECUTION_ID       = "true"
   }, local.notify_env)
 }

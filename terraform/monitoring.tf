@@ -18,7 +18,7 @@ variable "alert_emails" {
 resource "google_monitoring_notification_channel" "email" {
   for_each = toset(var.alert_emails)
 
-  display_name = "groupsync alerts: ${each.value}"
+  display_name = "${var.name_prefix} alerts: ${each.value}"
   type         = "email"
   labels = {
     email_address = each.value
@@ -28,9 +28,9 @@ resource "google_monitoring_notification_channel" "email" {
 }
 
 resource "google_logging_metric" "jobs_ended" {
-  name        = "groupsync/jobs_ended"
+  name        = "${var.name_prefix}/jobs_ended"
   description = "groupsync jobs that ended, by status (the functions' \"job ended\" log line)."
-  filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.message=\"job ended\""
+  filter      = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=~\"^${var.name_prefix}-\" AND jsonPayload.message=\"job ended\""
 
   metric_descriptor {
     metric_kind = "DELTA"
@@ -62,7 +62,7 @@ locals {
 resource "google_monitoring_alert_policy" "job" {
   for_each = local.job_alerts
 
-  display_name = "groupsync job ${each.key}"
+  display_name = "${var.name_prefix} job ${each.key}"
   combiner     = "OR"
 
   conditions {
@@ -97,7 +97,7 @@ resource "google_monitoring_alert_policy" "job" {
 # max_delivery_attempts times: its job is stuck until it is replayed
 # (docs/deploy.md, "Dead letters").
 resource "google_monitoring_alert_policy" "dead_letter" {
-  display_name = "groupsync dead letters"
+  display_name = "${var.name_prefix} dead letters"
   combiner     = "OR"
 
   conditions {

@@ -27,7 +27,7 @@ variable "site_url" {
 }
 
 resource "google_pubsub_topic" "jobs" {
-  name                       = "groupsync-jobs"
+  name                       = "${var.name_prefix}-jobs"
   message_retention_duration = "604800s"
 
   depends_on = [google_project_service.enabled]

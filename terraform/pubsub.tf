@@ -23,10 +23,10 @@ locals {
     # The subscriptions Eventarc creates for the Dispatch and SyncGroup
     # triggers; scripts/deploy.sh attaches these topics to them.
     {
-      runs   = "groupsync-runs-dead-letter"
-      groups = "groupsync-groups-dead-letter"
+      runs   = "${var.name_prefix}-runs-dead-letter"
+      groups = "${var.name_prefix}-groups-dead-letter"
     },
-    var.changes_subscription ? { changes = "groupsync-changes-dead-letter" } : {},
+    var.changes_subscription ? { changes = "${var.name_prefix}-changes-dead-letter" } : {},
   )
 }
 
@@ -43,7 +43,7 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
 resource "google_pubsub_subscription" "changes" {
   count = var.changes_subscription ? 1 : 0
 
-  name  = "groupsync-changes-pull"
+  name  = "${var.name_prefix}-changes-pull"
   topic = google_pubsub_topic.main["changes"].id
 
   ack_deadline_seconds       = 60

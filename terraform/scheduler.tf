@@ -1,5 +1,5 @@
 resource "google_cloud_scheduler_job" "run" {
-  name        = "groupsync-run"
+  name        = "${var.name_prefix}-run"
   description = "Starts a groupsync run by publishing to ${local.topics.runs}."
   region      = var.region
   schedule    = local.schedule

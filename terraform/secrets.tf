@@ -4,7 +4,7 @@
 resource "google_secret_manager_secret" "dwd_key" {
   count = var.keyless_dwd ? 0 : 1
 
-  secret_id = "groupsync-dwd-key"
+  secret_id = "${var.name_prefix}-dwd-key"
 
   replication {
     auto {}

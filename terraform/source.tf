@@ -3,7 +3,7 @@
 data "archive_file" "source" {
   type        = "zip"
   source_dir  = local.source_dir
-  output_path = "${path.module}/.terraform/groupsync-source.zip"
+  output_path = "${path.module}/.terraform/${var.name_prefix}-source.zip"
 
   excludes = [
     ".git",
@@ -20,7 +20,7 @@ data "archive_file" "source" {
 }
 
 resource "google_storage_bucket" "source" {
-  name     = "${var.project_id}-groupsync-source"
+  name     = "${var.project_id}-${var.name_prefix}-source"
   location = var.region
 
   uniform_bucket_level_access = true
@@ -32,7 +32,7 @@ resource "google_storage_bucket" "source" {
 # Named by content hash: any code change is a new object, which makes
 # Terraform update the functions.
 resource "google_storage_bucket_object" "source" {
-  name   = "groupsync-${data.archive_file.source.output_md5}.zip"
+  name   = "${var.name_prefix}-${data.archive_file.source.output_md5}.zip"
   bucket = google_storage_bucket.source.name
   source = data.archive_file.source.output_path
 }

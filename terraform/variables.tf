@@ -246,8 +246,21 @@ variable "source_dir" {
   default     = ""
 }
 
-variable "labels" {
-  type        = map(string)
-  description = "Labels added to every resource that takes labels."
-  default     = {}
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every name the deployment creates (functions, service accounts, topics, subscriptions, the scheduler job, secrets, the source bucket, metrics). Two deployments in one project need two prefixes, and two Firestore databases (firestore_database)."
+  default     = "groupsync"
+
+  validation {
+    # Service account IDs are 6-30 characters: the longest suffix is
+    # "-dispatch" (9), so at most 21 here.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2-21 lower-case letters, digits or hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "firestore_database" {
+  type        = string
+  description = "The Firestore database the functions use; the config's store must be firestore://projects/PROJECT/databases/THIS. A second deployment in the project needs its own database."
+  default     = "(default)"
 }

@@ -13,10 +13,3 @@ terraform {
     }
   }
 }
-
-provider "google" {
-  project = var.project_id
-  region  = var.region
-
-  default_labels = merge({ app = "groupsync" }, var.labels)
-}

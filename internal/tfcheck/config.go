@@ -133,28 +133,41 @@ func isIAMResource(typ string) bool {
 	return strings.Contains(typ, "_iam_")
 }
 
-// LoadVars parses a .tfvars file and evaluates its values, which must be
-// literals (Terraform allows nothing else there).
-func LoadVars(path string) (map[string]cty.Value, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	f, diags := hclparse.NewParser().ParseHCL(src, path)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("parse %s: %w", path, diags)
-	}
-	attrs, diags := f.Body.JustAttributes()
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("parse %s: %w", path, diags)
-	}
-	vals := make(map[string]cty.Value, len(attrs))
-	for name, a := range attrs {
-		v, diags := a.Expr.Value(nil)
-		if diags.HasErrors() {
-			return nil, fmt.Errorf("%s: %s: %w", pos(a.Range), name, diags)
+// ModuleCall is a module block and its arguments, evaluated as literals.
+type ModuleCall struct {
+	Name, Source string
+	Args         map[string]cty.Value
+	Range        hcl.Range
+}
+
+// ModuleCalls returns the module blocks of c whose source is source, with
+// their arguments. Arguments must be literals, as in the examples.
+func ModuleCalls(c *Config, source string) ([]ModuleCall, error) {
+	var out []ModuleCall
+	for _, b := range c.Blocks {
+		if b.Type != "module" || len(b.Labels) != 1 {
+			continue
 		}
-		vals[name] = v
+		src, ok := b.Body.Attributes["source"]
+		if !ok {
+			return nil, fmt.Errorf("%s: module %s has no source", pos(b.Range()), b.Labels[0])
+		}
+		sv, diags := src.Expr.Value(nil)
+		if diags.HasErrors() || sv.Type() != cty.String || sv.AsString() != source {
+			continue
+		}
+		call := ModuleCall{Name: b.Labels[0], Source: source, Args: map[string]cty.Value{}, Range: b.Range()}
+		for name, a := range b.Body.Attributes {
+			if name == "source" {
+				continue
+			}
+			v, diags := a.Expr.Value(nil)
+			if diags.HasErrors() {
+				return nil, fmt.Errorf("%s: module %s: %s: %w", pos(a.Range()), call.Name, name, diags)
+			}
+			call.Args[name] = v
+		}
+		out = append(out, call)
 	}
-	return vals, nil
+	return out, nil
 }

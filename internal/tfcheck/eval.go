@@ -52,11 +52,29 @@ var allTrueFunc = function.New(&function.Spec{
 	},
 })
 
-// staticLocals evaluates the locals that depend on nothing but other locals
-// and the functions above (object literals such as topic names). Locals that
-// read files, variables or resources are left out.
+// defaultVars is var.<name> for every variable whose default is a constant:
+// the deployment as it is with the defaults (name_prefix, for one).
+func defaultVars(c *Config) cty.Value {
+	vals := make(map[string]cty.Value)
+	for _, b := range c.Blocks {
+		if b.Type != "variable" || len(b.Labels) != 1 {
+			continue
+		}
+		if d, ok := b.Body.Attributes["default"]; ok {
+			if v, diags := d.Expr.Value(nil); !diags.HasErrors() && v.IsWhollyKnown() {
+				vals[b.Labels[0]] = v
+			}
+		}
+	}
+	return cty.ObjectVal(vals)
+}
+
+// staticLocals evaluates the locals that depend on nothing but other
+// locals, variable defaults and the functions above (object literals such
+// as topic names). Locals that read files or resources are left out.
 func staticLocals(c *Config) map[string]cty.Value {
 	attrs := c.Locals()
+	vars := defaultVars(c)
 	vals := make(map[string]cty.Value)
 	// Each pass resolves the locals whose dependencies the previous passes
 	// resolved; stop when a pass adds nothing.
@@ -67,7 +85,7 @@ func staticLocals(c *Config) map[string]cty.Value {
 				continue
 			}
 			ctx := &hcl.EvalContext{
-				Variables: map[string]cty.Value{"local": cty.ObjectVal(vals)},
+				Variables: map[string]cty.Value{"local": cty.ObjectVal(vals), "var": vars},
 				Functions: functions,
 			}
 			v, diags := a.Expr.Value(ctx)

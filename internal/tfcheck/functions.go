@@ -90,6 +90,7 @@ func Functions(c *Config) ([]Function, error) {
 // and id attributes.
 func topicNames(c *Config) (cty.Value, error) {
 	locals := cty.ObjectVal(staticLocals(c))
+	vars := defaultVars(c)
 	resources := make(map[string]cty.Value)
 	for _, r := range c.Resources("google_pubsub_topic") {
 		nameAttr, ok := r.Body.Attributes["name"]
@@ -98,7 +99,7 @@ func topicNames(c *Config) (cty.Value, error) {
 		}
 		fe, ok := r.Body.Attributes["for_each"]
 		if !ok {
-			v, err := topicInstance(nameAttr.Expr, &hcl.EvalContext{Variables: map[string]cty.Value{"local": locals}})
+			v, err := topicInstance(nameAttr.Expr, &hcl.EvalContext{Variables: map[string]cty.Value{"local": locals, "var": vars}})
 			if err != nil {
 				// A topic whose name is not static cannot be referred to
 				// by a check; leave it out.
@@ -107,7 +108,7 @@ func topicNames(c *Config) (cty.Value, error) {
 			resources[r.Name] = v
 			continue
 		}
-		set, diags := fe.Expr.Value(&hcl.EvalContext{Variables: map[string]cty.Value{"local": locals}, Functions: functions})
+		set, diags := fe.Expr.Value(&hcl.EvalContext{Variables: map[string]cty.Value{"local": locals, "var": vars}, Functions: functions})
 		if diags.HasErrors() || !set.IsWhollyKnown() || !set.CanIterateElements() {
 			continue
 		}
@@ -116,6 +117,7 @@ func topicNames(c *Config) (cty.Value, error) {
 			k, v := it.Element()
 			ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
 				"local": locals,
+				"var":   vars,
 				"each":  cty.ObjectVal(map[string]cty.Value{"key": k, "value": v}),
 			}}
 			inst, err := topicInstance(nameAttr.Expr, ctx)
