@@ -55,12 +55,19 @@ resource "google_project_iam_member" "firestore_user" {
   for_each = {
     dispatch = google_service_account.dispatch.member
     worker   = google_service_account.worker.member
-    api      = google_service_account.api.member
   }
 
   project = var.project_id
   role    = "roles/datastore.user"
   member  = each.value
+}
+
+# Sync only reads jobs: whatever it starts or approves goes through the runs
+# topic, to functions that do not face the internet.
+resource "google_project_iam_member" "firestore_viewer" {
+  project = var.project_id
+  role    = "roles/datastore.viewer"
+  member  = google_service_account.api.member
 }
 
 # Who publishes where: Sync starts runs, Dispatch fans out, SyncGroup reports

@@ -13,15 +13,14 @@ resource "google_secret_manager_secret" "dwd_key" {
   depends_on = [google_project_service.enabled]
 }
 
-# Each function instance connects every configured source and target when it
-# starts (functions/runtime.go), resolving their secret references, so every
-# function reads every secret. Were connections made on first use, Sync would
-# need none and Dispatch only the DWD key.
+# Only the functions that read the directory and write the targets read the
+# secrets. Sync (the api account) is reachable from the internet: it reads
+# jobs and publishes runs, so it must connect no source or target (they are
+# connected on first use) and never holds the DWD key or a SCIM token.
 locals {
   secret_readers = {
     dispatch = google_service_account.dispatch.member
     worker   = google_service_account.worker.member
-    api      = google_service_account.api.member
   }
 }
 
