@@ -8,7 +8,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/httpapi"
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/remote"
 )
 
 // jobs lists recent jobs, or with "show ID" prints one job's report.
@@ -22,12 +24,14 @@ func (a *app) jobs(ctx context.Context, args []string) int {
 	if _, code, ok := a.parse(fs, args); !ok {
 		return code
 	}
+	var jobs []model.Job
 	s, err := a.open(ctx, false, engine.Options{})
-	if err != nil {
-		return a.fail(err)
+	if c := a.servedClient(ctx, err); c != nil {
+		jobs, err = c.Jobs(ctx, *limit)
+	} else if err == nil {
+		defer s.close()
+		jobs, err = s.store.Jobs(ctx, *limit)
 	}
-	defer s.close()
-	jobs, err := s.store.Jobs(ctx, *limit)
 	if err != nil {
 		return a.fail(err)
 	}
@@ -59,12 +63,19 @@ func (a *app) jobShow(ctx context.Context, args []string) int {
 		return code
 	}
 	id := pos[0]
+	var rep jobReport
 	s, err := a.open(ctx, false, engine.Options{})
-	if err != nil {
-		return a.fail(err)
+	if c := a.servedClient(ctx, err); c != nil {
+		var v httpapi.JobView
+		v, err = c.Job(ctx, id)
+		rep = jobReport{Job: v.Job, Groups: v.Groups, Held: v.Held}
+		if errors.Is(err, remote.ErrNotFound) {
+			err = engine.ErrNotFound
+		}
+	} else if err == nil {
+		defer s.close()
+		rep, err = loadReport(ctx, s.store, id)
 	}
-	defer s.close()
-	rep, err := loadReport(ctx, s.store, id)
 	if errors.Is(err, engine.ErrNotFound) {
 		return a.fail(fmt.Errorf("no job %s", id))
 	}

@@ -50,6 +50,12 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		Handler:           httpapi.NewSite(httpapi.Options{Starter: starter, Jobs: s.store, Auth: auth, Logger: a.log}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	unannounce, err := announceServe(s.cfg, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return a.fail(err)
+	}
+	defer unannounce()
 	fmt.Fprintf(a.stderr, "groupsync: serving on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
