@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # deploy.sh deploys groupsync to Google Cloud with terraform/: init, plan,
-# apply after you confirm, then attaches dead-letter topics to the Pub/Sub
-# subscriptions Eventarc created and prints what to authorise in the Google
-# Admin console. docs/deploy.md walks through the whole setup.
+# apply after you confirm, then prints what to authorise in the Google Admin
+# console. Dead-letter policies are part of the Terraform configuration. docs/deploy.md walks through the whole setup.
 #
 # Usage: scripts/deploy.sh [-y] DIR
 #   DIR   a root module that calls terraform/ as a module and re-exports
@@ -62,29 +61,6 @@ fi
 step "terraform apply"
 t apply -input=false "$plan"
 rm -f "$plan"
-
-# Eventarc creates and owns the subscriptions behind the Dispatch and SyncGroup
-# triggers, and its API cannot set a dead-letter policy, so it is set here
-# after every apply (a re-created trigger gets a new subscription).
-step "dead-letter policies on the Eventarc subscriptions"
-agent=$(out pubsub_service_agent)
-while read -r trigger topic attempts; do
-  [[ -n $trigger ]] || continue
-  # projects/P/locations/L/triggers/T
-  IFS=/ read -r _ tproject _ tlocation _ tname <<<"$trigger"
-  sub=$(gcloud eventarc triggers describe "$tname" --project="$tproject" --location="$tlocation" \
-    --format='value(transport.pubsub.subscription)')
-  if [[ -z $sub ]]; then
-    echo "deploy: $trigger has no Pub/Sub subscription yet; re-run this script" >&2
-    exit 1
-  fi
-  gcloud pubsub subscriptions update "$sub" \
-    --dead-letter-topic="$topic" --max-delivery-attempts="$attempts" \
-    --min-retry-delay=10s --max-retry-delay=600s --quiet
-  gcloud pubsub subscriptions add-iam-policy-binding "$sub" \
-    --member="$agent" --role=roles/pubsub.subscriber --quiet >/dev/null
-  echo "$sub -> $topic after $attempts attempts"
-done <<<"$(out dead_letter_wiring | sed 's/\\n/\n/g')"
 
 client_id=$(out dwd_client_id)
 scopes=$(out dwd_scopes)

@@ -1,5 +1,9 @@
 # Entry point names are the contract with functions/ (internal/tfcheck checks
 # them against the functions.CloudEvent / functions.HTTP registrations).
+# Dispatch and SyncGroup are CloudEvent functions reached by the Pub/Sub push
+# subscriptions in pubsub.tf, not by Eventarc triggers: Terraform can give a
+# subscription it owns a dead-letter policy, and cannot for the subscription
+# Eventarc creates.
 
 locals {
   build_config = {
@@ -36,14 +40,6 @@ resource "google_cloudfunctions2_function" "dispatch" {
     environment_variables = local.common_env
   }
 
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = google_pubsub_topic.main["runs"].id
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.trigger.email
-  }
-
   depends_on = [google_project_service.enabled, google_project_iam_member.build]
 }
 
@@ -71,14 +67,6 @@ resource "google_cloudfunctions2_function" "sync_group" {
     service_account_email = google_service_account.worker.email
     ingress_settings      = "ALLOW_INTERNAL_ONLY"
     environment_variables = local.common_env
-  }
-
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = google_pubsub_topic.main["groups"].id
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.trigger.email
   }
 
   depends_on = [google_project_service.enabled, google_project_iam_member.build]

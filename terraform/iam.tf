@@ -22,8 +22,8 @@ resource "google_service_account" "api" {
 
 resource "google_service_account" "trigger" {
   account_id   = "${var.name_prefix}-trigger"
-  display_name = "${var.name_prefix} Eventarc triggers"
-  description  = "Identity Eventarc uses to invoke Dispatch and SyncGroup."
+  display_name = "${var.name_prefix} event pushes"
+  description  = "Identity Pub/Sub pushes to Dispatch and SyncGroup with."
 }
 
 resource "google_service_account" "build" {
@@ -94,7 +94,7 @@ resource "google_service_account_iam_member" "dwd_token_creator" {
   member             = each.value
 }
 
-# Eventarc invokes the event functions as the trigger account.
+# Pub/Sub pushes to the event functions as the trigger account.
 resource "google_cloud_run_v2_service_iam_member" "trigger_invoker" {
   for_each = {
     dispatch = google_cloudfunctions2_function.dispatch.name

@@ -50,12 +50,9 @@ output "target_secrets" {
   value       = { for k, s in google_secret_manager_secret.target : k => s.id }
 }
 
-output "dead_letter_wiring" {
-  description = "One line per event function: its Eventarc trigger, the dead-letter topic for the trigger's subscription, and the delivery attempts. scripts/deploy.sh reads it (Eventarc creates those subscriptions, so Terraform cannot set their dead-letter policy)."
-  value = join("\n", [
-    "${google_cloudfunctions2_function.dispatch.event_trigger[0].trigger} ${google_pubsub_topic.dead_letter["runs"].id} ${var.max_delivery_attempts}",
-    "${google_cloudfunctions2_function.sync_group.event_trigger[0].trigger} ${google_pubsub_topic.dead_letter["groups"].id} ${var.max_delivery_attempts}",
-  ])
+output "dead_letter_topics" {
+  description = "Dead-letter topic of each subscription, by the topic it serves."
+  value       = { for k, t in google_pubsub_topic.dead_letter : k => t.id }
 }
 
 output "topics" {
@@ -64,6 +61,6 @@ output "topics" {
 }
 
 output "pubsub_service_agent" {
-  description = "Pub/Sub service agent; it needs subscriber on the Eventarc subscriptions for dead-lettering."
+  description = "Pub/Sub service agent; it moves undeliverable messages to the dead-letter topics."
   value       = local.pubsub_agent
 }

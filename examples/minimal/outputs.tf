@@ -32,8 +32,8 @@ output "target_secrets" {
   value = module.groupsync.target_secrets
 }
 
-output "dead_letter_wiring" {
-  value = module.groupsync.dead_letter_wiring
+output "dead_letter_topics" {
+  value = module.groupsync.dead_letter_topics
 }
 
 output "pubsub_service_agent" {

@@ -24,7 +24,8 @@ const (
 type Function struct {
 	Resource   string // Terraform resource name
 	EntryPoint string
-	// Kind is CloudEvent when the function has an event_trigger, else HTTP.
+	// Kind is CloudEvent when the function has an event_trigger or a
+	// Pub/Sub push subscription invokes it, else HTTP.
 	Kind Kind
 	// Topic is the Pub/Sub topic name an event trigger listens to.
 	Topic string
@@ -79,6 +80,19 @@ func Functions(c *Config) ([]Function, error) {
 			}
 		}
 		fns = append(fns, f)
+	}
+	pushes, err := pushTargets(c, ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pushes {
+		for i := range fns {
+			if fns[i].Resource == p.function && fns[i].Kind == HTTP {
+				// Pub/Sub pushes the event and redelivers it on failure, as
+				// an event trigger with RETRY_POLICY_RETRY does.
+				fns[i].Kind, fns[i].Topic, fns[i].RetryPolicy = CloudEvent, p.topic, "RETRY_POLICY_RETRY"
+			}
+		}
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].EntryPoint < fns[j].EntryPoint })
 	return fns, nil

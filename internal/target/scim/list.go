@@ -74,10 +74,16 @@ func (t *Target) listPages(ctx context.Context, path, filter string, extra url.V
 				ID string `json:"id"`
 			}
 			json.Unmarshal(r, &id)
-			if id.ID != "" && seen[id.ID] {
+			// A resource without an id is known by its whole body, so
+			// that a server repeating such a page is caught too.
+			key := id.ID
+			if key == "" {
+				key = "body:" + string(r)
+			}
+			if seen[key] {
 				continue
 			}
-			seen[id.ID] = true
+			seen[key] = true
 			fresh++
 			if err := fn(r); err != nil {
 				return err
