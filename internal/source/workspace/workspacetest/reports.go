@@ -41,7 +41,6 @@ type audit struct {
 	mu     sync.Mutex
 	lag    time.Duration
 	events []AuditEvent
-	seq    int
 }
 
 // WithAuditLag delays every audit event's appearance in activities.list
