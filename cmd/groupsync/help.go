@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/groupsync/groupsync/internal/nearest"
 )
 
 // mainUsage lists the commands and the global flags.
@@ -140,35 +142,10 @@ func suggest(s string, candidates []string) string {
 	if s == "" {
 		return ""
 	}
-	best, bestD := "", len(s)/3+1
 	for _, c := range candidates {
-		if strings.HasPrefix(c, s) && len(s) >= 2 {
+		if len(s) >= 2 && strings.HasPrefix(c, s) {
 			return c
 		}
-		if d := editDistance(s, c); d <= bestD && (best == "" || d < editDistance(s, best)) {
-			best, bestD = c, d
-		}
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return nearest.Word(s, candidates, len(s)/3+1)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/groupsync/groupsync/internal/nearest"
 )
 
 // yaml.v3 reports strict-decoding problems as "line N: …" strings. These
@@ -181,32 +183,5 @@ func suggest(name string, t reflect.Type) string {
 		}
 	}
 	sort.Strings(keys)
-	best, bestD := "", 3
-	for _, k := range keys {
-		if d := distance(strings.ToLower(name), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return nearest.Word(strings.ToLower(name), keys, 2)
 }
