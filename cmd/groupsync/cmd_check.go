@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/engine"
@@ -17,6 +18,9 @@ type checkResult struct {
 	Type  string `json:"type"`
 	OK    bool   `json:"ok"`
 	Error string `json:"error,omitempty"`
+	// Note says what works but not fully: a source whose change hints
+	// cannot be read runs every sync in full.
+	Note string `json:"note,omitempty"`
 }
 
 // check connects each source and target and asks it to prove its
@@ -52,6 +56,9 @@ func (a *app) check(ctx context.Context, args []string) int {
 			err = checkOne(ctx, src)
 		}
 		report("source", name, sc.Type, err)
+		if err == nil {
+			results[len(results)-1].Note = checkHints(ctx, src)
+		}
 	}
 	for _, name := range keys(cfg.Targets) {
 		tc := cfg.Targets[name]
@@ -79,6 +86,9 @@ func (a *app) check(ctx context.Context, args []string) int {
 		}
 		if r.OK {
 			fmt.Fprintf(a.stdout, "ok    %s %s (%s)\n", r.Kind, r.Name, r.Type)
+			if r.Note != "" {
+				fmt.Fprintf(a.stdout, "      note: %s\n", r.Note)
+			}
 		} else {
 			fmt.Fprintf(a.stdout, "FAIL  %s %s (%s): %s\n", r.Kind, r.Name, r.Type, r.Error)
 		}
@@ -95,6 +105,20 @@ func checkOne(ctx context.Context, v any) error {
 		return nil
 	}
 	return c.Check(ctx)
+}
+
+// checkHints reads the last minute of a hinting source's audit log and
+// says what a failure means; "" when it works or the source has no hints.
+func checkHints(ctx context.Context, v any) string {
+	hs, ok := v.(engine.HintSource)
+	if !ok {
+		return ""
+	}
+	now := time.Now()
+	if _, err := hs.Hints(ctx, now.Add(-time.Minute), now); err != nil {
+		return fmt.Sprintf("change hints cannot be read, so every sync reads in full: %v", err)
+	}
+	return ""
 }
 
 func keys[V any](m map[string]V) []string {

@@ -21,6 +21,7 @@ func (a *app) sync(ctx context.Context, args []string) int {
 	group := fs.String("group", "", "only this group (email or ID)")
 	dry := fs.Bool("dry-run", false, "plan and record the job, apply nothing")
 	force := fs.Bool("force", false, "apply even when a deletion limit is exceeded")
+	full := fs.Bool("full", false, "read every group even where change hints would do (a full reconcile)")
 	asJSON := fs.Bool("json", false, "print the job as JSON; progress goes to stderr")
 	if _, code, ok := a.parse(fs, args); !ok {
 		return code
@@ -36,7 +37,7 @@ func (a *app) sync(ctx context.Context, args []string) int {
 	}
 	defer s.close()
 	job, err := s.engine.Run(ctx, engine.Request{
-		Trigger: model.TriggerCLI, Rule: *rule, Group: *group, DryRun: *dry, Force: *force,
+		Trigger: model.TriggerCLI, Rule: *rule, Group: *group, DryRun: *dry, Force: *force, Full: *full,
 	})
 	prog.end()
 	if err != nil {

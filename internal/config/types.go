@@ -91,6 +91,9 @@ type Rule struct {
 	Policy  Policy        `yaml:"policy"`
 	// Mapping computes the attributes written to the target (templates).
 	Mapping mapping.Spec `yaml:"mapping"`
+	// FullEvery is how often a run reads everything when the source gives
+	// change hints (a Go duration; default 24h; "0s": every run is full).
+	FullEvery string `yaml:"full_every"`
 }
 
 // GroupFilter selects groups by email glob (path.Match syntax, matched

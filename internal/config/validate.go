@@ -145,6 +145,9 @@ func (r Rule) validate(p *problems, key string, f *File) {
 			p.add(key+".mapping."+merr.Key, "%v", merr.Err)
 		}
 	}
+	if _, err := r.FullEveryDuration(); err != nil {
+		p.add(key+".full_every", "%q is not a duration of 0s or more (e.g. 24h, 6h, 30m)", r.FullEvery)
+	}
 	checkPatterns(p, key+".groups.include", r.Groups.Include)
 	checkPatterns(p, key+".groups.exclude", r.Groups.Exclude)
 

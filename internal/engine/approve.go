@@ -113,7 +113,7 @@ func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model
 	}
 	scope := model.RuleRun{JobID: jobID, Rule: h.Rule, Scoped: true, Created: e.opts.Now()}
 	if was, err := e.store.RuleRun(ctx, h.JobID, h.Rule); err == nil {
-		scope.Scope, scope.Total = was.Scope, was.Total
+		scope.Scope, scope.Total, scope.Hinted = was.Scope, was.Total, was.Hinted
 	}
 	if _, _, err := e.store.CreateRuleRun(ctx, scope); err != nil {
 		return fmt.Errorf("rule %s: store run: %w", h.Rule, err)

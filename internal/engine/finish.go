@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/model"
@@ -63,7 +64,7 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 		disabled := a.deprovision(ctx, h.Plan.DisableUsers, false)
 		deleted := a.deprovision(ctx, h.Plan.DeleteUsers, true)
 		counts, errs, users = a.counts, a.errs, a.record()
-		if err := e.saveScope(ctx, r, run); err != nil {
+		if err := e.saveScope(ctx, r, run, h.Plan); err != nil {
 			errs = append(errs, err.Error())
 			counts.Errors++
 		}
@@ -101,9 +102,10 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 }
 
 // saveScope remembers how many groups were in scope after a complete,
-// clean run, for the scope-drop hold. It writes only when the number
-// changed.
-func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.RuleRun) error {
+// clean run, for the scope-drop hold, and for a source with change hints
+// where the next hinted run starts (ruleStateAfter). It writes only when
+// something changed.
+func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.RuleRun, p model.Plan) error {
 	job, err := e.store.Job(ctx, run.JobID)
 	if err != nil {
 		return fmt.Errorf("rule %s: read job: %w", r.Name, err)
@@ -124,11 +126,23 @@ func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.Rule
 	if err != nil {
 		return fmt.Errorf("rule %s: read state: %w", r.Name, err)
 	}
-	if st.LastScope == run.Total {
+	next := st
+	next.LastScope = len(run.Scope)
+	if src, _, err := e.connectors(r); err == nil && job.Counts.Errors == 0 {
+		if _, ok := src.(HintSource); ok {
+			staged, err := e.store.Staged(ctx, run.JobID, r.Name)
+			if err != nil {
+				return fmt.Errorf("rule %s: read staged groups: %w", r.Name, err)
+			}
+			next = ruleStateAfter(next, r, run, job, p, staged)
+		}
+	}
+	if next.LastScope == st.LastScope && next.HintWatermark.Equal(st.HintWatermark) &&
+		next.LastFull.Equal(st.LastFull) && slices.Equal(next.Nested, st.Nested) && next.Config == st.Config {
 		return nil
 	}
-	st = model.RuleState{Rule: r.Name, LastScope: run.Total, LastJob: run.JobID, LastUpdated: e.opts.Now()}
-	if err := e.store.PutRuleState(ctx, st); err != nil {
+	next.Rule, next.LastJob, next.LastUpdated = r.Name, run.JobID, e.opts.Now()
+	if err := e.store.PutRuleState(ctx, next); err != nil {
 		return fmt.Errorf("rule %s: record scope: %w", r.Name, err)
 	}
 	return nil

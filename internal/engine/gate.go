@@ -28,7 +28,12 @@ func (e *Engine) computeRule(ctx context.Context, r config.RunRule, reads []mode
 	if err != nil {
 		return model.Plan{}, err
 	}
-	users, reads, err = mapRule(r, users, reads, actual)
+	return e.planRule(r, users, reads, actual, force, complete)
+}
+
+// planRule maps and plans a rule's desired state against its actual one.
+func (e *Engine) planRule(r config.RunRule, users map[string]model.User, reads []model.Membership, actual plan.Actual, force, complete bool) (model.Plan, error) {
+	users, reads, err := mapRule(r, users, reads, actual)
 	if err != nil {
 		return model.Plan{}, err
 	}
@@ -88,7 +93,12 @@ func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
 	p := stored.Plan
 	if !ok {
 		e.freshFor(jobID)
-		if p, err = e.computeRule(ctx, r, reads, job.Force, job.Group == ""); err != nil {
+		if run.Hinted != nil {
+			p, err = e.computeHinted(ctx, r, run, reads, job.Force)
+		} else {
+			p, err = e.computeRule(ctx, r, reads, job.Force, job.Group == "")
+		}
+		if err != nil {
 			return e.endRule(ctx, jobID, rule, model.GateFailed, err.Error(), true)
 		}
 	}

@@ -15,10 +15,24 @@ import (
 // scope lists the groups of a rule in scope, narrowed to one group (by
 // email or ID) when only is set.
 func (e *Engine) scope(ctx context.Context, r config.RunRule, src Source, only string) ([]model.GroupInfo, error) {
+	all, err := e.listGroups(ctx, r, src)
+	if err != nil {
+		return nil, err
+	}
+	return inScope(r, all, only)
+}
+
+func (e *Engine) listGroups(ctx context.Context, r config.RunRule, src Source) ([]model.GroupInfo, error) {
 	all, err := src.ListGroups(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: list groups of source %s: %w", r.Name, r.Source, err)
 	}
+	return all, nil
+}
+
+// inScope keeps the listed groups the rule's patterns match, narrowed to
+// one group (by email or ID) when only is set, sorted by email.
+func inScope(r config.RunRule, all []model.GroupInfo, only string) ([]model.GroupInfo, error) {
 	var in []model.GroupInfo
 	for _, g := range all {
 		if !r.Groups.Match(g.Email) {

@@ -21,7 +21,7 @@ func (e *Engine) start(ctx context.Context, q Queue, jobID string, req Request) 
 	now := e.opts.Now()
 	job := model.Job{
 		ID: jobID, Trigger: req.Trigger, Rule: req.Rule, Group: req.Group,
-		DryRun: req.DryRun, Force: req.Force, Status: model.JobRunning, Started: now, Updated: now,
+		DryRun: req.DryRun, Force: req.Force, Full: req.Full, Status: model.JobRunning, Started: now, Updated: now,
 	}
 	if job.Trigger == "" {
 		job.Trigger = model.TriggerCLI
@@ -92,13 +92,15 @@ func (e *Engine) startRule(ctx context.Context, q Queue, job model.Job, r config
 	if err != nil {
 		return e.endRule(ctx, job.ID, r.Name, model.GateFailed, err.Error(), true)
 	}
-	groups, err := e.scope(ctx, r, src, job.Group)
+	groups, hinted, err := e.listForRun(ctx, job, r, src)
 	if err != nil {
 		return e.endRule(ctx, job.ID, r.Name, model.GateFailed, err.Error(), true)
 	}
-	run, _, err = e.store.CreateRuleRun(ctx, model.RuleRun{
-		JobID: job.ID, Rule: r.Name, Scope: groups, Total: len(groups), Scoped: true, Created: e.opts.Now(),
-	})
+	run = model.RuleRun{JobID: job.ID, Rule: r.Name, Scope: groups, Total: len(groups), Scoped: true, Created: e.opts.Now()}
+	if hinted != nil {
+		run.Hinted, run.Total = hinted, len(hinted.Read)
+	}
+	run, _, err = e.store.CreateRuleRun(ctx, run)
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: store scope: %w", r.Name, err))
 	}
@@ -109,9 +111,19 @@ func (e *Engine) publishReads(ctx context.Context, q Queue, run model.RuleRun) e
 	if run.Total == 0 {
 		return q.Publish(ctx, Step{Kind: StepGate, JobID: run.JobID, Rule: run.Rule})
 	}
-	steps := make([]Step, len(run.Scope))
+	var read map[string]bool
+	if run.Hinted != nil {
+		read = make(map[string]bool, len(run.Hinted.Read))
+		for _, id := range run.Hinted.Read {
+			read[id] = true
+		}
+	}
+	steps := make([]Step, 0, run.Total)
 	for i := range run.Scope {
-		steps[i] = Step{Kind: StepRead, JobID: run.JobID, Rule: run.Rule, Group: &run.Scope[i]}
+		if read != nil && !read[run.Scope[i].ID] {
+			continue // planned from its snapshot
+		}
+		steps = append(steps, Step{Kind: StepRead, JobID: run.JobID, Rule: run.Rule, Group: &run.Scope[i]})
 	}
 	return q.Publish(ctx, steps...)
 }

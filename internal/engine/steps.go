@@ -61,6 +61,8 @@ type Request struct {
 	Group   string `json:"group,omitempty"` // only this group; no deprovisioning
 	DryRun  bool   `json:"dry_run,omitempty"`
 	Force   bool   `json:"force,omitempty"`
+	// Full reads everything even where change hints would do.
+	Full bool `json:"full,omitempty"`
 	// JobID, when set, is used instead of a new ID (the HTTP API returns
 	// the ID before the run starts; a scheduled run's derives from its
 	// message).

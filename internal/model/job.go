@@ -77,6 +77,9 @@ type Job struct {
 	Group  string `json:"group,omitempty"`
 	DryRun bool   `json:"dry_run,omitempty"`
 	Force  bool   `json:"force,omitempty"`
+	// Full: the request asked for a full read (`sync --full`) even where
+	// change hints would do.
+	Full bool `json:"full,omitempty"`
 	// ApproveOf is the held job this run approves, if any.
 	ApproveOf string `json:"approve_of,omitempty"`
 

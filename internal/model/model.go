@@ -101,6 +101,15 @@ type Membership struct {
 	Cycles     [][]string `json:"cycles,omitempty"`
 	// Calls is the number of API calls the read took, retries included.
 	Calls int `json:"calls,omitempty"`
+	// Nested lists the IDs and emails of the groups flattened into this
+	// one, so a hinted run can tell that a change to one of them changes
+	// this group too (audit events name only the group changed).
+	Nested []string `json:"nested,omitempty"`
+	// Hash, when set, is the hash of a group a hinted run did not read:
+	// its snapshot's members stand for the desired ones, and the plan
+	// keeps this hash instead of recomputing it from user records the run
+	// did not read.
+	Hash string `json:"hash,omitempty"`
 }
 
 // MemberIDs returns the sorted, de-duplicated member IDs.
@@ -172,6 +181,20 @@ type RuleState struct {
 	LastScope   int       `json:"last_scope"`
 	LastJob     string    `json:"last_job,omitempty"`
 	LastUpdated time.Time `json:"last_updated"`
+	// HintWatermark is where the last clean run left the change hints:
+	// the next hinted run reads the audit log from here, less the
+	// source's overlap.
+	HintWatermark time.Time `json:"hint_watermark,omitzero"`
+	// LastFull is when the last clean full reconcile started.
+	LastFull time.Time `json:"last_full,omitzero"`
+	// Nested holds the IDs and emails of groups flattened into the rule's
+	// groups at the last full reconcile: a hint naming one of them makes
+	// the run full, since the groups it is nested in are not named.
+	Nested []string `json:"nested,omitempty"`
+	// Config is the fingerprint of the rule's config at the last full
+	// reconcile: a changed rule (scope, members, policy, mapping) is
+	// read in full before it runs on hints again.
+	Config string `json:"config,omitempty"`
 }
 
 // HashStrings returns the hex SHA-256 of the parts, each terminated by a

@@ -39,9 +39,25 @@ type RuleRun struct {
 	// Users is the audit record of the rule's user changes: those the
 	// users and finish steps made, or for a held or dry-run rule those
 	// approval would make.
-	Users    []UserChange `json:"users,omitempty"`
-	Finished bool         `json:"finished,omitempty"`
-	Created  time.Time    `json:"created"`
+	Users []UserChange `json:"users,omitempty"`
+	// Hinted is set on a hinted run: only its Read groups are read, and
+	// the gate plans the rest of Scope from their snapshots.
+	Hinted   *HintedRun `json:"hinted,omitempty"`
+	Finished bool       `json:"finished,omitempty"`
+	Created  time.Time  `json:"created"`
+}
+
+// HintedRun is what a hinted run decided at its start.
+type HintedRun struct {
+	// Read are the IDs of the groups of Scope the run reads: those the
+	// hints name, new to the scope, renamed, or left unsettled by the
+	// last apply. Total is len(Read).
+	Read []string `json:"read,omitempty"`
+	// Users are the hints' user keys (emails or IDs).
+	Users []string `json:"users,omitempty"`
+	// Until is the end of the hint window: the rule's watermark once the
+	// run finishes clean.
+	Until time.Time `json:"until"`
 }
 
 // ChangeEvent is the body of a groupsync-changes message: the membership

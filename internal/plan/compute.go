@@ -64,7 +64,9 @@ import (
 // change so that an operator can review it.
 //
 // Output is deterministic: groups sorted by normalized email then ID, user
-// lists by source ID. GroupPlan.Hash is model.GroupHash of the desired group;
+// lists by source ID. GroupPlan.Hash is model.GroupHash of the desired group,
+// or the desired membership's Hash when set (a hinted run's group planned
+// from its snapshot, whose members' records the run did not read);
 // Plan.SourceHash covers every desired group's hash and incomplete flag in
 // group-ID order, so approve can tell whether the source has changed.
 //
@@ -200,7 +202,10 @@ func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 		Name:        g.Name,
 		DisplayName: g.DisplayName,
 		Incomplete:  m.Incomplete,
-		Hash:        c.groupHash(g, ids),
+		Hash:        m.Hash,
+	}
+	if gp.Hash == "" {
+		gp.Hash = c.groupHash(g, ids)
 	}
 
 	owned, isOwned := c.a.Groups[g.ID]

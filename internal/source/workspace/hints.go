@@ -29,6 +29,9 @@ const AuditScope = reports.AdminReportsAuditReadonlyScope
 // read twice only name a group twice.
 const AuditOverlap = 15 * time.Minute
 
+// HintOverlap is AuditOverlap: a Source is an engine.HintSource.
+func (s *Source) HintOverlap() time.Duration { return AuditOverlap }
+
 // ErrNoAuditScope is wrapped by Hints when the delegation does not grant
 // AuditScope: the caller falls back to full reads and says so.
 var ErrNoAuditScope = errors.New("the delegation does not grant " + AuditScope)
@@ -122,7 +125,12 @@ func hintEvent(h *model.Hints, groups, users map[string]bool, ev *reports.Activi
 		}
 	case "CREATE_GROUP", "CHANGE_GROUP_NAME", "CHANGE_GROUP_EMAIL", "CHANGE_GROUP_SETTING", "ADD_GROUP_ALIAS", "REMOVE_GROUP_ALIAS":
 		add(groups, "group_email", "group_id", "new_value")
-	case "CREATE_USER", "RENAME_USER", "SUSPEND_USER", "UNSUSPEND_USER", "DELETE_USER", "UNDELETE_USER",
+	case "UNSUSPEND_USER", "UNDELETE_USER":
+		// The user's groups take them back without an event naming a
+		// group, and snapshots do not list suspended members.
+		add(users, "user_email", "new_value")
+		h.Full, h.Reason = true, "a user was unsuspended or restored"
+	case "CREATE_USER", "RENAME_USER", "SUSPEND_USER", "DELETE_USER",
 		"CHANGE_FIRST_NAME", "CHANGE_LAST_NAME", "CHANGE_USER_NAME":
 		add(users, "user_email", "new_value")
 	}

@@ -52,7 +52,12 @@ type ruleDoc struct {
 	LastScope   int       `firestore:"last_scope"`
 	LastJob     string    `firestore:"last_job"`
 	LastUpdated time.Time `firestore:"last_updated"`
-	Sum         string    `firestore:"sum"`
+	// Change hints (issue 13).
+	HintWatermark time.Time `firestore:"hint_watermark,omitempty"`
+	LastFull      time.Time `firestore:"last_full,omitempty"`
+	Nested        []string  `firestore:"nested,omitempty"`
+	Config        string    `firestore:"config,omitempty"`
+	Sum           string    `firestore:"sum"`
 }
 
 // fingerprint hashes the JSON of a value whose times went through ts, to
@@ -155,7 +160,8 @@ func (s *Store) RuleState(ctx context.Context, rule string) (model.RuleState, bo
 	if err := doc.DataTo(&d); err != nil {
 		return model.RuleState{}, false, fmt.Errorf("decode %s: %w", doc.Ref.Path, err)
 	}
-	return model.RuleState{Rule: d.Rule, LastScope: d.LastScope, LastJob: d.LastJob, LastUpdated: d.LastUpdated}, true, nil
+	return model.RuleState{Rule: d.Rule, LastScope: d.LastScope, LastJob: d.LastJob, LastUpdated: d.LastUpdated,
+		HintWatermark: d.HintWatermark, LastFull: d.LastFull, Nested: d.Nested, Config: d.Config}, true, nil
 }
 
 // PutRuleState stores a rule's bookkeeping; identical state writes nothing.
@@ -163,8 +169,9 @@ func (s *Store) PutRuleState(ctx context.Context, st model.RuleState) error {
 	if err := required("rule", st.Rule); err != nil {
 		return fmt.Errorf("put rule state: %w", err)
 	}
-	st.LastUpdated = ts(st.LastUpdated)
-	d := ruleDoc{Rule: st.Rule, LastScope: st.LastScope, LastJob: st.LastJob, LastUpdated: st.LastUpdated, Sum: fingerprint(st)}
+	st.LastUpdated, st.HintWatermark, st.LastFull = ts(st.LastUpdated), ts(st.HintWatermark), ts(st.LastFull)
+	d := ruleDoc{Rule: st.Rule, LastScope: st.LastScope, LastJob: st.LastJob, LastUpdated: st.LastUpdated,
+		HintWatermark: st.HintWatermark, LastFull: st.LastFull, Nested: st.Nested, Config: st.Config, Sum: fingerprint(st)}
 	if err := s.putIfChanged(ctx, s.ruleRef(st.Rule), d, d.Sum); err != nil {
 		return fmt.Errorf("put state of rule %s: %w", st.Rule, err)
 	}
