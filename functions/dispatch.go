@@ -27,12 +27,40 @@ func dispatch(ctx context.Context, e cloudevents.Event) error {
 		rt.log.ErrorContext(ctx, "dispatch: dropping event", "err", err)
 		return nil
 	}
+	if approve, id, ok := approval(msg); ok {
+		return handleApproval(ctx, rt, approve, id)
+	}
 	step, err := runStep(msg)
 	if err != nil {
 		rt.log.ErrorContext(ctx, "dispatch: dropping malformed run message", "message_id", msg.ID, "err", err)
 		return nil
 	}
 	return handleStep(ctx, rt, step)
+}
+
+// approval recognises an approval request from the Sync function.
+func approval(msg pubsubMsg) (approve, jobID string, ok bool) {
+	var m runMessage
+	if err := strictJSON(bytes.TrimSpace(msg.Data), &m); err != nil || m.Approve == "" || m.JobID == "" {
+		return "", "", false
+	}
+	return m.Approve, m.JobID, true
+}
+
+func handleApproval(ctx context.Context, rt *runtime, approve, jobID string) error {
+	e, err := rt.getEngine(ctx)
+	if err != nil {
+		return fmt.Errorf("approval %s: %w", jobID, err)
+	}
+	err = e.ApproveAs(ctx, approve, jobID)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, engine.ErrRetry):
+		return fmt.Errorf("approval %s: %w", jobID, err)
+	}
+	rt.log.ErrorContext(ctx, "approval failed", "job", jobID, "approves", approve, "err", err)
+	return nil
 }
 
 // syncGroup handles a groupsync-groups message: the engine's per-group
@@ -102,7 +130,13 @@ func runStep(msg pubsubMsg) (engine.Step, error) {
 // handleStep runs a step and maps its error to the event's answer: retry
 // (return it) when a redelivery can help, acknowledge otherwise.
 func handleStep(ctx context.Context, rt *runtime, s engine.Step) error {
-	err := rt.engine.Handle(ctx, s)
+	e, err := rt.getEngine(ctx)
+	if err != nil {
+		// Sources or targets could not connect (a secret not readable
+		// yet, an endpoint down): a redelivery may find them.
+		return fmt.Errorf("%s step of job %s: %w", s.Kind, s.JobID, err)
+	}
+	err = e.Handle(ctx, s)
 	switch {
 	case err == nil:
 		return nil

@@ -145,7 +145,8 @@ func (c *cloudRunner) Redeliver(t *testing.T, cfg string, req engine.Request) []
 }
 
 // Approve approves through the Sync function's HTTP API, as an operator
-// (or `groupsync approve --remote`) does: a refusal is a 409 naming why.
+// (or `groupsync approve --remote`) does: a job that is not held is a 409;
+// a source that changed is a refusal recorded as the approval's job.
 func (c *cloudRunner) Approve(t *testing.T, cfg string, jobID string) (model.Job, error) {
 	t.Helper()
 	c.deploy(t, cfg)
@@ -162,6 +163,11 @@ func (c *cloudRunner) Approve(t *testing.T, cfg string, jobID string) (model.Job
 		t.Fatalf("approve answer %s: %v", body, err)
 	}
 	j := c.wait(t, got.JobID)
+	if j.Status == model.JobFailed && len(j.Errors) > 0 && strings.HasPrefix(j.Errors[0], "approval refused: ") {
+		// Dispatch re-checked the source and refused: the answer is the
+		// approval's own job.
+		return j, fmt.Errorf("approve over HTTP: %s", j.Errors[0])
+	}
 	c.checkAppliedAsReviewed(t, jobID, j)
 	return j, nil
 }

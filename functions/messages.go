@@ -22,6 +22,9 @@ type runMessage struct {
 	DryRun  bool   `json:"dry_run,omitempty"`
 	Force   bool   `json:"force,omitempty"`
 	JobID   string `json:"job_id,omitempty"`
+	// Approve, when set, asks for the approval of this held job, under
+	// JobID (the Sync function publishes these).
+	Approve string `json:"approve,omitempty"`
 }
 
 // pubsubMsg is the Pub/Sub message inside a CloudEvent.

@@ -34,8 +34,13 @@ const (
 // runtime is what one function instance builds once and shares between
 // calls.
 type runtime struct {
-	cfg     *config.File
-	store   engine.Store
+	cfg   *config.File
+	store engine.Store
+	rules []config.RunRule
+	// engine connects the sources and targets, so only the functions that
+	// run steps build it (getEngine): Sync reads jobs and publishes, and
+	// its service account can read no secret.
+	engMu   sync.Mutex
 	engine  *engine.Engine
 	secrets *lazySecrets
 	pubsub  *pubsub.Client
@@ -126,13 +131,8 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 			r.close()
 		}
 	}()
-	rules, err := cfg.RunRules()
-	if err != nil {
+	if r.rules, err = cfg.RunRules(); err != nil {
 		return nil, permanentError{fmt.Errorf("config: %w", err)}
-	}
-	sources, targets, err := registry.Connect(ctx, cfg, registry.Env{Resolver: cfg.Resolver(r.secrets), Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
 	}
 	if r.store, err = registry.OpenStore(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -144,14 +144,6 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 	r.groups = r.pubsub.Publisher(topicGroups)
 	r.changes = r.pubsub.Publisher(topicChanges)
 	r.jobs = r.pubsub.Publisher(topicJobs)
-	r.engine = engine.New(rules, r.store, sources, targets, engine.Options{
-		Logger: log,
-		Queue:  &pubsubQueue{runs: r.runs, groups: r.groups},
-		Events: &pubsubEvents{changes: r.changes, notifier: &notifier{
-			jobs: r.jobs, site: os.Getenv(envSiteURL), webhook: strings.TrimSpace(os.Getenv(envWebhook)),
-			resolve: cfg.Resolver(r.secrets), client: &http.Client{Timeout: 30 * time.Second},
-		}},
-	})
 
 	audience := os.Getenv(envAudience)
 	if audience == "" {
@@ -169,13 +161,37 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 	}
 	r.api = httpapi.NewSite(httpapi.Options{
 		Starter:  &cloudStarter{cfg: cfg, runs: r.runs},
-		Approver: cloudApprover{r.engine},
+		Approver: &cloudApprover{jobs: r.store, runs: r.runs},
 		Rules:    names,
 		Jobs:     r.store,
 		Auth:     httpapi.NewIDTokens(idtoken.NewVerifier(audience, verifierOptions), allowed),
 		Logger:   log,
 	})
 	return r, nil
+}
+
+// getEngine returns the runtime's engine, connecting every source and
+// target on first use. A failed connection is not kept: the next call
+// tries again.
+func (r *runtime) getEngine(ctx context.Context) (*engine.Engine, error) {
+	r.engMu.Lock()
+	defer r.engMu.Unlock()
+	if r.engine != nil {
+		return r.engine, nil
+	}
+	sources, targets, err := registry.Connect(context.WithoutCancel(ctx), r.cfg, registry.Env{Resolver: r.cfg.Resolver(r.secrets), Logger: r.log})
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	r.engine = engine.New(r.rules, r.store, sources, targets, engine.Options{
+		Logger: r.log,
+		Queue:  &pubsubQueue{runs: r.runs, groups: r.groups},
+		Events: &pubsubEvents{changes: r.changes, notifier: &notifier{
+			jobs: r.jobs, site: os.Getenv(envSiteURL), webhook: strings.TrimSpace(os.Getenv(envWebhook)),
+			resolve: r.cfg.Resolver(r.secrets), client: &http.Client{Timeout: 30 * time.Second},
+		}},
+	})
+	return r.engine, nil
 }
 
 func (r *runtime) close() {

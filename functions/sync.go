@@ -13,6 +13,7 @@ import (
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/httpapi"
+	"github.com/groupsync/groupsync/internal/model"
 )
 
 // httpSync serves the HTTP API (internal/httpapi).
@@ -52,11 +53,32 @@ func (s *cloudStarter) Start(ctx context.Context, req engine.Request) (string, e
 	return id, nil
 }
 
-// cloudApprover starts an approval on the engine's Pub/Sub queue: the held
-// rules are planned again from a fresh read here, and the approval is
-// refused unless the source is unchanged.
-type cloudApprover struct{ e *engine.Engine }
+// cloudApprover asks Dispatch to approve a held job. Sync may read jobs
+// and publish runs, nothing more: re-checking the held plans against the
+// source needs the source's credentials, so Dispatch does that and records
+// a refusal as the approval's own job, under the ID returned here.
+type cloudApprover struct {
+	jobs interface {
+		Job(ctx context.Context, id string) (model.Job, error)
+	}
+	runs *pubsub.Publisher
+}
 
-func (a cloudApprover) Approve(ctx context.Context, jobID string) (string, error) {
-	return a.e.StartApproval(ctx, jobID)
+func (a *cloudApprover) Approve(ctx context.Context, jobID string) (string, error) {
+	j, err := a.jobs.Job(ctx, jobID)
+	if err != nil {
+		return "", err
+	}
+	if j.Status != model.JobHeld {
+		return "", fmt.Errorf("job %s is %s: %w", jobID, j.Status, engine.ErrNothingHeld)
+	}
+	id := engine.NewJobID(time.Now())
+	body, err := json.Marshal(runMessage{Trigger: model.TriggerApprove, Approve: jobID, JobID: id})
+	if err != nil {
+		return "", err
+	}
+	if _, err := a.runs.Publish(ctx, &pubsub.Message{Data: body, Attributes: map[string]string{"job_id": id, "approve_of": jobID}}).Get(ctx); err != nil {
+		return "", fmt.Errorf("publish approval: %w", err)
+	}
+	return id, nil
 }

@@ -24,7 +24,7 @@ var ErrRuleBusy = errors.New("another job is running the rule")
 // were reviewed, and returns the approval's own job (trigger "approve").
 func (e *Engine) Approve(ctx context.Context, jobID string) (model.Job, error) {
 	q := newLocalQueue()
-	id, err := e.approve(ctx, q, jobID)
+	id, err := e.approve(ctx, q, jobID, "")
 	if err != nil {
 		return model.Job{}, err
 	}
@@ -37,7 +37,7 @@ func (e *Engine) StartApproval(ctx context.Context, jobID string) (string, error
 	if e.opts.Queue == nil {
 		return "", errors.New("engine: no queue configured")
 	}
-	return e.approve(ctx, e.opts.Queue, jobID)
+	return e.approve(ctx, e.opts.Queue, jobID, "")
 }
 
 // approve is a stored decision for a held gate. Every held rule is planned
@@ -45,7 +45,9 @@ func (e *Engine) StartApproval(ctx context.Context, jobID string) (string, error
 // nothing, unless the source hashes the same and the changes are the
 // reviewed ones. Then a new job takes each rule with the reviewed plan as
 // its approved gate, and the normal users → apply → finish steps run.
-func (e *Engine) approve(ctx context.Context, q Queue, jobID string) (string, error) {
+//
+// newID names the approval's job; empty picks a new ID.
+func (e *Engine) approve(ctx context.Context, q Queue, jobID, newID string) (string, error) {
 	old, err := e.store.Job(ctx, jobID)
 	if err != nil {
 		return "", fmt.Errorf("job %s: %w", jobID, err)
@@ -75,8 +77,11 @@ func (e *Engine) approve(ctx context.Context, q Queue, jobID string) (string, er
 		}
 	}
 	start := e.opts.Now()
+	if newID == "" {
+		newID = NewJobID(start)
+	}
 	job := model.Job{
-		ID: NewJobID(start), Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
+		ID: newID, Trigger: model.TriggerApprove, Rule: old.Rule, Group: old.Group,
 		Force: true, ApproveOf: jobID, Status: model.JobRunning, Started: start, Updated: start,
 	}
 	for _, h := range held {
@@ -113,7 +118,7 @@ func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model
 	}
 	scope := model.RuleRun{JobID: jobID, Rule: h.Rule, Scoped: true, Created: e.opts.Now()}
 	if was, err := e.store.RuleRun(ctx, h.JobID, h.Rule); err == nil {
-		scope.Scope, scope.Total, scope.Hinted = was.Scope, was.Total, was.Hinted
+		scope.Scope, scope.Total = was.Scope, was.Total
 	}
 	if _, _, err := e.store.CreateRuleRun(ctx, scope); err != nil {
 		return fmt.Errorf("rule %s: store run: %w", h.Rule, err)
