@@ -16,7 +16,7 @@ func mainUsage() string {
 	var b strings.Builder
 	b.WriteString("usage: groupsync [--config FILE] [-v] COMMAND [flags]\n\ncommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-22s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(&b, "  %-26s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
 	b.WriteString(`
 global flags (anywhere on the line):
