@@ -83,4 +83,14 @@ module "groupsync" {
 
   # A pull subscription on groupsync-changes for a downstream reader.
   changes_subscription = true
+
+  # Alerts on held, failed and partial jobs and on dead letters, by email.
+  alert_emails = ["it-oncall@example.com"]
+  # A Slack or Google Chat webhook URL stored in this secret gets each job's
+  # summary; the job pages are linked under site_url.
+  webhook_secret_id = "groupsync-chat-webhook"
+  site_url          = "http://localhost:8080"
+
+  # The Go module to build the functions from (default: this repository).
+  source_dir = ""
 }
