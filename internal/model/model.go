@@ -210,22 +210,37 @@ func HashStrings(parts ...string) string {
 
 // UserHash hashes the attributes of a user that a target stores.
 func UserHash(u User) string {
+	var buf [2 * sha256.Size]byte
+	return string(AppendUserHash(buf[:0], u))
+}
+
+// AppendUserHash appends UserHash(u) (hex) to dst: planning a million
+// memberships hashes every user, and this allocates nothing.
+func AppendUserHash(dst []byte, u User) []byte {
 	s := "0"
 	if u.Suspended {
 		s = "1"
 	}
-	parts := []string{u.ID, NormalizeEmail(u.Email), u.GivenName, u.FamilyName, u.DisplayName, s}
+	var in [512]byte
+	buf := in[:0]
+	write := func(p string) { buf = append(append(buf, p...), 0) }
+	for _, p := range [...]string{u.ID, NormalizeEmail(u.Email), u.GivenName, u.FamilyName, u.DisplayName, s} {
+		write(p)
+	}
 	// Mapped attributes join the hash only when set, so users of rules
 	// without a mapping keep the hashes they had.
-	mapped := []string{u.UserName, u.Title, u.Department, u.CostCenter, u.EmployeeNumber, u.Manager}
+	mapped := [...]string{u.UserName, u.Title, u.Department, u.CostCenter, u.EmployeeNumber, u.Manager}
 	for _, m := range mapped {
 		if m != "" {
-			parts = append(parts, "mapped")
-			parts = append(parts, mapped...)
+			write("mapped")
+			for _, p := range mapped {
+				write(p)
+			}
 			break
 		}
 	}
-	return HashStrings(parts...)
+	sum := sha256.Sum256(buf)
+	return hex.AppendEncode(dst, sum[:])
 }
 
 // DisplayHash is what an owned group's Hash records: its mapped

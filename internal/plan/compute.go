@@ -84,14 +84,14 @@ func Compute(d Desired, a Actual, p Policy) (model.Plan, error) {
 		p:           p,
 		mode:        mode,
 		deprovision: deprovision,
-		create:      make(map[string]model.User),
-		byID:        make(map[string]*userState),
+		idx:         make(map[string]int32, len(d.Users)),
+		states:      make([]userState, 0, len(d.Users)),
 		applied:     make(map[string]int),
 	}
 
 	groups := append([]model.Membership(nil), d.Groups...)
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Group.ID < groups[j].Group.ID })
-	plan := model.Plan{Rule: d.Rule}
+	plan := model.Plan{Rule: d.Rule, Groups: make([]model.GroupPlan, 0, len(groups))}
 	desired := make(map[string]bool, len(groups))
 	hashParts := make([]string, 0, 2*len(groups))
 	for _, m := range groups {
@@ -169,14 +169,24 @@ type computer struct {
 	mode        Mode
 	deprovision Deprovision
 
-	// create holds the users to create, by source ID, so that a user in
-	// many groups is created once.
-	create map[string]model.User
-	// byID is what this plan knows of each source user ID it met:
-	// whether it is a desired member, its listed email, its hash.
-	byID map[string]*userState
-	// hashBuf is groupHash's reused buffer.
+	// createIDs are the source IDs of the users to create, each once
+	// (userState.creating), however many groups they are in.
+	createIDs []string
+	// idx interns each source user ID this plan meets, once: states and
+	// hashes are indexed by it, so a membership costs one map lookup.
+	idx    map[string]int32
+	states []userState
+	// hashes holds each interned user's model.UserHash, 64 hex bytes
+	// at 64×index, contiguous so hashing a group reads one arena.
+	hashes []byte
+	// ownedIDs is a.Users's keys, sorted once.
+	ownedIDs []string
+	// Buffers reused across groups: groupHash's input, a group's sorted
+	// members, their IDs and their indexes.
 	hashBuf []byte
+	memBuf  []model.Member
+	idBuf   []string
+	ixBuf   []int32
 	// applied is the number of applied members per planned group, the
 	// base of the per-group limit.
 	applied map[string]int
@@ -186,16 +196,19 @@ type computer struct {
 
 func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 	g := m.Group
-	mems := sortedMembers(m.Members)
-	ids := make([]string, len(mems))
-	for i, mem := range mems {
-		ids[i] = mem.ID
-		st := c.user(mem.ID)
+	mems := c.sortedMembers(m.Members)
+	ids, ix := c.idBuf[:0], c.ixBuf[:0]
+	for _, mem := range mems {
+		i := c.intern(mem.ID)
+		ids, ix = append(ids, mem.ID), append(ix, i)
+		st := &c.states[i]
 		st.desired = true
 		if st.email == "" {
 			st.email = mem.Email
 		}
 	}
+	// The buffers are reused by the next group: nothing below keeps them.
+	c.idBuf, c.ixBuf = ids, ix
 	gp := model.GroupPlan{
 		GroupID:     g.ID,
 		Email:       g.Email,
@@ -205,7 +218,7 @@ func (c *computer) desiredGroup(m model.Membership) model.GroupPlan {
 		Hash:        m.Hash,
 	}
 	if gp.Hash == "" {
-		gp.Hash = c.groupHash(g, ids)
+		gp.Hash = c.groupHash(g, ix)
 	}
 
 	owned, isOwned := c.a.Groups[g.ID]
@@ -284,10 +297,11 @@ func (c *computer) leftScopeGroup(s model.Snapshot) (gp model.GroupPlan, ok bool
 // addable returns the adds whose user is in the target or will be created,
 // noting the others.
 func (c *computer) addable(gp *model.GroupPlan, add []string) []string {
-	var keep, noCreate, noMissing, noEmail []string
+	var noCreate, noMissing, noEmail []string
+	keep := add[:0] // add is this plan's own: filter it in place
 	for _, id := range add {
-		st := c.user(id)
-		if _, ok := c.a.Users[id]; ok || st.creating {
+		i := c.intern(id)
+		if _, ok := c.a.Users[id]; ok || c.states[i].creating {
 			keep = append(keep, id)
 			continue
 		}
@@ -297,13 +311,12 @@ func (c *computer) addable(gp *model.GroupPlan, add []string) []string {
 		case !c.p.CreateMissingUsers:
 			noMissing = append(noMissing, id)
 		default:
-			u, ok := c.userToCreate(id)
-			if !ok {
+			if _, ok := c.userToCreate(id); !ok {
 				noEmail = append(noEmail, id)
 				continue
 			}
-			c.create[id] = u
-			st.creating = true
+			c.createIDs = append(c.createIDs, id)
+			c.states[i].creating = true
 			keep = append(keep, id)
 		}
 	}
@@ -358,6 +371,9 @@ func (c *computer) removable(gp *model.GroupPlan, remove []string) []string {
 
 // diff returns want − have and have − want; both inputs are sorted sets.
 func diff(want, have []string) (add, remove []string) {
+	if len(have) == 0 {
+		return slices.Clone(want), nil
+	}
 	i, j := 0, 0
 	for i < len(want) || j < len(have) {
 		switch {
@@ -376,6 +392,17 @@ func diff(want, have []string) (add, remove []string) {
 }
 
 func sortedSet(ids []string) []string {
+	// Snapshots are stored as sorted sets: use them as they are.
+	clean := true
+	for k, id := range ids {
+		if id == "" || (k > 0 && ids[k-1] >= id) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return ids
+	}
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if id != "" {

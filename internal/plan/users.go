@@ -1,24 +1,32 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/groupsync/groupsync/internal/model"
 )
 
 // users plans the rule-wide user lifecycle: creations collected from the
 // groups' adds, deprovisioning and attribute updates.
 func (c *computer) users(plan *model.Plan) {
-	for _, id := range sortedKeys(c.create) {
-		plan.CreateUsers = append(plan.CreateUsers, c.create[id])
+	slices.Sort(c.createIDs)
+	if len(c.createIDs) > 0 {
+		plan.CreateUsers = make([]model.User, 0, len(c.createIDs))
+	}
+	for _, id := range c.createIDs {
+		u, _ := c.userToCreate(id)
+		plan.CreateUsers = append(plan.CreateUsers, u)
 	}
 	gone := c.deprovisionUsers(plan)
 
 	var suppressed []string
-	for _, id := range sortedKeys(c.a.Users) {
+	for _, id := range c.owned() {
 		o := c.a.Users[id]
 		u, ok := c.d.Users[id]
 		if !ok {
 			continue
 		}
+		memo := u.ID == id // the memoised hash is of this very record
 		if u.ID == "" {
 			u.ID = id
 		}
@@ -33,7 +41,7 @@ func (c *computer) users(plan *model.Plan) {
 		// unless the rule creates users disabled on purpose or only takes
 		// access away.
 		reenable := member && !o.Active && !u.Suspended && !c.p.CreateAsDisabled && c.mode != ModeRemoveOnly
-		if c.currentHash(id, u) == o.Hash && !reenable {
+		if c.hashIs(id, u, memo, o.Hash) && !reenable {
 			continue
 		}
 		if c.p.NoUpdate {
@@ -54,7 +62,7 @@ func (c *computer) deprovisionUsers(plan *model.Plan) map[string]bool {
 		return nil
 	}
 	var gone []string
-	for _, id := range sortedKeys(c.a.Users) {
+	for _, id := range c.owned() {
 		if c.desired(id) {
 			continue
 		}
