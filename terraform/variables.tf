@@ -40,6 +40,17 @@ variable "schedule" {
   }
 }
 
+variable "hint_poll_schedule" {
+  type        = string
+  description = "Cloud Scheduler cron expression of the hint poll: a run that reads only what the Workspace audit log names (rules[].full_every still forces full reconciles). Empty: no hint poll."
+  default     = "* * * * *"
+
+  validation {
+    condition     = var.hint_poll_schedule == "" || length(split(" ", trimspace(var.hint_poll_schedule))) == 5
+    error_message = "hint_poll_schedule must be empty or a 5-field unix-cron expression, e.g. \"* * * * *\"."
+  }
+}
+
 variable "schedule_time_zone" {
   type        = string
   description = "IANA time zone the schedule is read in."
