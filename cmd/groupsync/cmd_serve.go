@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -46,10 +45,8 @@ func (a *app) serve(ctx context.Context, args []string) int {
 		return a.fail(fmt.Errorf("serve: %w", err))
 	}
 	starter := httpapi.NewLocalStarter(s.cfg, s.engine, a.log)
-	srv := &http.Server{
-		Handler:           httpapi.NewSite(httpapi.Options{Starter: starter, Jobs: s.store, Auth: auth, Logger: a.log}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	// Read, write and idle timeouts, and anti-framing headers.
+	srv := httpapi.NewServer(httpapi.NewSite(httpapi.Options{Starter: starter, Jobs: s.store, Auth: auth, Logger: a.log}))
 	unannounce, err := announceServe(s.cfg, "http://"+ln.Addr().String())
 	if err != nil {
 		ln.Close()
