@@ -4,8 +4,9 @@
 # (the groups listing, the audit log, and only the groups and users it
 # names) until its rules[].full_every (default 24h) is due, so a change in
 # Google reaches the target within minutes and the scheduled run stays the
-# full reconcile's safety net. A poll that finds a rule still running
-# leaves it alone (its job says which job runs the rule).
+# full reconcile's safety net. A poll (trigger "poll") that finds a rule
+# still running skips it with a note, not an error, so a long full
+# reconcile does not page anyone once a minute.
 resource "google_cloud_scheduler_job" "hint_poll" {
   count = var.hint_poll_schedule == "" ? 0 : 1
 
@@ -17,7 +18,7 @@ resource "google_cloud_scheduler_job" "hint_poll" {
 
   pubsub_target {
     topic_name = google_pubsub_topic.main["runs"].id
-    data       = base64encode("{}")
+    data       = base64encode(jsonencode({ trigger = "poll" }))
   }
 
   depends_on = [google_project_service.enabled]

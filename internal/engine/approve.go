@@ -118,7 +118,7 @@ func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model
 	}
 	scope := model.RuleRun{JobID: jobID, Rule: h.Rule, Scoped: true, Created: e.opts.Now()}
 	if was, err := e.store.RuleRun(ctx, h.JobID, h.Rule); err == nil {
-		scope.Scope, scope.Total = was.Scope, was.Total
+		scope.Scope, scope.Total, scope.Hinted = was.Scope, was.Total, was.Hinted
 	}
 	if _, _, err := e.store.CreateRuleRun(ctx, scope); err != nil {
 		return fmt.Errorf("rule %s: store run: %w", h.Rule, err)
@@ -137,8 +137,10 @@ func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model
 }
 
 // sameChanges reports whether two plans make the same changes, ignoring
-// holds and labels: an approval applies only what was reviewed.
+// holds, labels and groups that change nothing (a hinted run's plan
+// leaves those out): an approval applies only what was reviewed.
 func sameChanges(a, b model.Plan) bool {
+	a.Groups, b.Groups = changing(a.Groups), changing(b.Groups)
 	if len(a.Groups) != len(b.Groups) || len(a.CreateUsers) != len(b.CreateUsers) ||
 		len(a.UpdateUsers) != len(b.UpdateUsers) || !slices.Equal(refIDs(a.DisableUsers), refIDs(b.DisableUsers)) ||
 		!slices.Equal(refIDs(a.DeleteUsers), refIDs(b.DeleteUsers)) {
@@ -172,4 +174,15 @@ func (e *Engine) Disconnect(ctx context.Context, rule string) error {
 		return fmt.Errorf("rule %s: forget: %w", rule, err)
 	}
 	return nil
+}
+
+// changing keeps the group plans that change the target.
+func changing(gs []model.GroupPlan) []model.GroupPlan {
+	var out []model.GroupPlan
+	for _, gp := range gs {
+		if gp.CreateGroup || gp.UpdateGroup || len(gp.Add) > 0 || len(gp.Remove) > 0 {
+			out = append(out, gp)
+		}
+	}
+	return out
 }

@@ -175,7 +175,24 @@ func (e *Engine) computeHinted(ctx context.Context, r config.RunRule, run model.
 		}
 	}
 	reads := append(staged[:len(staged):len(staged)], carried(r, run, staged, actual, users)...)
-	return e.planRule(r, users, reads, actual, force, true)
+	p, err := e.planRule(r, users, reads, actual, force, true)
+	if err != nil {
+		return model.Plan{}, err
+	}
+	// The limits are decided over the whole rule; applying is only for
+	// the groups that change: a poll must not cost a step and a result
+	// per group.
+	p.Groups = slices.DeleteFunc(p.Groups, func(gp model.GroupPlan) bool { return settled(gp, actual) })
+	return p, nil
+}
+
+// settled reports whether applying a group plan would change nothing: no
+// write, no note, and the snapshot already records its hash.
+func settled(gp model.GroupPlan, actual plan.Actual) bool {
+	s, ok := actual.Snapshots[gp.GroupID]
+	return ok && !gp.CreateGroup && !gp.UpdateGroup && len(gp.Add) == 0 && len(gp.Remove) == 0 &&
+		!gp.Incomplete && len(gp.Held) == 0 && len(gp.Skipped) == 0 &&
+		s.Hash == gp.Hash && s.Email == gp.Email && s.Name == gp.Name
 }
 
 // carried builds the desired membership of each group in scope a hinted

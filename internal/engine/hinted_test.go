@@ -188,8 +188,8 @@ func TestHintedRunWithoutChangeListsOnly(t *testing.T) {
 	if got := f.writes() - before; got != 0 {
 		t.Errorf("target writes: got %d, want 0", got)
 	}
-	if got, want := j.Counts.Groups, groups; got != want {
-		t.Errorf("groups planned: got %d, want the whole rule's %d", got, want)
+	if j.Total != 0 {
+		t.Errorf("group steps: got %d, want 0 (no group changes, so none is applied)", j.Total)
 	}
 }
 
@@ -332,3 +332,41 @@ func TestHintsForceFullRead(t *testing.T) {
 }
 
 var errNoScope = fmt.Errorf("the delegation does not grant admin.reports.audit.readonly")
+
+func TestHintedRunOverLimitIsHeld(t *testing.T) {
+	f := newHintFixture(t, 10)
+	for _, g := range []string{"G001", "G002", "G003"} {
+		f.src.setMembers(g)
+	}
+	f.src.log(auditEvent{groups: []string{"eng-001@example.com", "eng-002@example.com", "eng-003@example.com"}})
+	f.clock.add(2 * time.Minute)
+	before := f.writes()
+	j := f.run(t, engine.Request{})
+	if j.Status != model.JobHeld {
+		t.Fatalf("status: got %s, want held: 6 removals and 6 disables are over 10%% of the whole rule (errors %v)", j.Status, j.Errors)
+	}
+	if got := f.writes() - before; got != 0 {
+		t.Errorf("target writes of a held hinted run: got %d, want 0", got)
+	}
+	// Held: the watermark stays, so the next poll finds the same hints.
+	j = f.run(t, engine.Request{})
+	if j.Status != model.JobHeld {
+		t.Fatalf("next poll: got %s, want held again", j.Status)
+	}
+	// The approval re-reads in full; the reviewed changes are the same.
+	ap, err := f.eng.Approve(context.Background(), j.ID)
+	if err != nil {
+		t.Fatalf("approve the held hinted plan: %v", err)
+	}
+	if ap.Status != model.JobDone {
+		t.Fatalf("approval: got %s, want done (errors %v)", ap.Status, ap.Errors)
+	}
+	if got := f.tgt.Members("eng-002@example.com"); len(got) != 0 {
+		t.Errorf("eng-002 members after approval: got %v, want none", got)
+	}
+	f.src.takeCalls()
+	f.run(t, engine.Request{})
+	if got, want := f.src.takeCalls(), 1+2+3+1; got != want {
+		t.Errorf("directory calls of the poll after the approval: got %d, want %d (the listing, the hints, the three named groups re-read once more, a user sweep)", got, want)
+	}
+}

@@ -85,6 +85,11 @@ func (e *Engine) startRule(ctx context.Context, q Queue, job model.Job, r config
 		return err
 	}
 	if busy != "" {
+		if job.Trigger == model.TriggerPoll {
+			// The next poll reads the same hints again: nothing is lost.
+			reason := fmt.Sprintf("rule %s: job %s is running it; this poll skipped the rule", r.Name, busy)
+			return e.endRule(ctx, job.ID, r.Name, model.GateSkipped, reason, false)
+		}
 		reason := fmt.Sprintf("rule %s: job %s is running it; this run skipped the rule (try again when it ends)", r.Name, busy)
 		return e.endRule(ctx, job.ID, r.Name, model.GateBusy, reason, false)
 	}

@@ -32,6 +32,9 @@ const (
 	TriggerSchedule = "schedule"
 	TriggerHTTP     = "http"
 	TriggerApprove  = "approve"
+	// TriggerPoll is the frequent hint poll (Terraform's hint_poll): a
+	// rule another job runs is skipped quietly (model.GateSkipped).
+	TriggerPoll = "poll"
 )
 
 // Counts tallies what a job or group did (or, for dry runs, would do).

@@ -11,6 +11,9 @@ const (
 	GateApproved = "approved" // an operator approved a held plan
 	GateBusy     = "busy"     // another job holds the rule: this job skips it
 	GateFailed   = "failed"   // the rule could not be planned (listing failed)
+	// GateSkipped: a hint poll found another job running the rule; the
+	// poll has nothing to add, so it is a note, not an error.
+	GateSkipped = "skipped"
 )
 
 // RuleRun is one rule's progress within one job: the groups the fresh

@@ -170,6 +170,12 @@ func olderJobNeverApplies(t *testing.T, env *Env, r Runner, store string) Observ
 	if got := env.Writes() - writes; got != 0 {
 		t.Errorf("job B made %d target writes while A held the rule, want 0", got)
 	}
+	// A hint poll meanwhile skips the rule with a note, not an error.
+	p := r.Sync(t, cfg, engine.Request{Trigger: model.TriggerPoll})
+	mustStatus(t, "hint poll while A runs", p, model.JobDone)
+	if len(p.Notes) == 0 || !strings.Contains(p.Notes[0], "job-a is running it; this poll skipped the rule") {
+		t.Errorf("hint poll notes %v, want one saying job-a runs the rule", p.Notes)
+	}
 	if errs := q.Drain(ctx, a); len(errs) > 0 {
 		t.Fatalf("job A steps: %v", errs)
 	}

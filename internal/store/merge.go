@@ -31,9 +31,12 @@ func MergeGate(run *model.RuleRun, j *model.Job, decision string, reasons []stri
 	if decision == model.GateHeld {
 		j.Held = append(j.Held, reasons...)
 	}
-	if decision == model.GateBusy || decision == model.GateFailed {
+	switch decision {
+	case model.GateBusy, model.GateFailed:
 		j.Errors = append(j.Errors, reasons...)
 		j.Counts.Errors += len(reasons)
+	case model.GateSkipped:
+		j.Notes = append(j.Notes, reasons...)
 	}
 	j.Updated = now
 	return true
