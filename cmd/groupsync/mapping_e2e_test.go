@@ -79,22 +79,28 @@ func scimUsersByName(scim *scimtest.Server) map[string]scimtest.User {
 	return out
 }
 
-// The mapped attributes reach the SCIM enterprise extension, the title
-// and the userName; the group's displayName is its name.
-func TestMappingReachesEnterpriseExtension(t *testing.T) {
+// syncedWithMapping syncs mappingOrg to a SCIM server that advertises the
+// enterprise extension, twice: the first run creates the managers, the
+// second fills in the manager references, which need their target IDs.
+func syncedWithMapping(t *testing.T) (*scimtest.Server, string) {
+	t.Helper()
 	dirx := workspacetest.NewServer(mappingOrg())
 	t.Cleanup(dirx.Close)
 	scim := scimtest.NewServer(scimtest.Options{Token: "tok", Enterprise: true})
 	t.Cleanup(scim.Close)
 	conf := mappingConfig(t, dirx, scim, "{{.Department}}")
-
-	// The first run creates the managers; the second fills in the
-	// manager references, which need the managers' target IDs.
 	for run := 1; run <= 2; run++ {
 		if code, out := runCLI(t, conf, "sync"); code != exitOK {
 			t.Fatalf("sync %d: exit %d:\n%s", run, code, out)
 		}
 	}
+	return scim, conf
+}
+
+// The mapped attributes reach the SCIM enterprise extension, the title
+// and the userName; the group's displayName is its name.
+func TestMappingReachesEnterpriseExtension(t *testing.T) {
+	scim, conf := syncedWithMapping(t)
 	users := scimUsersByName(scim)
 	ada, ok := users["ada@example.com"]
 	if !ok {
@@ -147,16 +153,7 @@ func TestMappingWithoutEnterpriseExtension(t *testing.T) {
 
 // A mapping change updates each user whose mapped value changes, once.
 func TestMappingChangeUpdatesEachUserOnce(t *testing.T) {
-	dirx := workspacetest.NewServer(mappingOrg())
-	t.Cleanup(dirx.Close)
-	scim := scimtest.NewServer(scimtest.Options{Token: "tok", Enterprise: true})
-	t.Cleanup(scim.Close)
-	conf := mappingConfig(t, dirx, scim, "{{.Department}}")
-	for run := 1; run <= 2; run++ {
-		if code, out := runCLI(t, conf, "sync"); code != exitOK {
-			t.Fatalf("sync %d: exit %d:\n%s", run, code, out)
-		}
-	}
+	scim, conf := syncedWithMapping(t)
 	assertConverged(t, conf, scim)
 
 	// Same store, new template: upper-case departments.
