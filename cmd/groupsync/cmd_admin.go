@@ -12,9 +12,14 @@ import (
 func (a *app) approve(ctx context.Context, args []string) int {
 	fs := a.flags("approve")
 	asJSON := fs.Bool("json", false, "print the job as JSON")
+	remoteURL := fs.String("remote", "", remoteUsage)
+	yes := fs.Bool("yes", false, "with --remote: approve without asking")
 	pos, code, ok := a.parse(fs, args, "JOB")
 	if !ok {
 		return code
+	}
+	if *remoteURL != "" {
+		return a.remoteApprove(ctx, *remoteURL, pos[0], *yes, *asJSON)
 	}
 	s, err := a.open(ctx, true, engine.Options{})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/groupsync/groupsync/internal/engine"
-	"github.com/groupsync/groupsync/internal/httpapi"
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/remote"
 )
@@ -21,16 +20,18 @@ func (a *app) jobs(ctx context.Context, args []string) int {
 	fs := a.flags("jobs")
 	limit := fs.Int("limit", 20, "how many jobs")
 	asJSON := fs.Bool("json", false, "print JSON")
+	remoteURL := fs.String("remote", "", remoteUsage)
 	if _, code, ok := a.parse(fs, args); !ok {
 		return code
 	}
-	var jobs []model.Job
-	s, err := a.open(ctx, false, engine.Options{})
-	if c := a.servedClient(ctx, err); c != nil {
-		jobs, err = c.Jobs(ctx, *limit)
-	} else if err == nil {
-		defer s.close()
-		jobs, err = s.store.Jobs(ctx, *limit)
+	var (
+		jobs []model.Job
+		err  error
+	)
+	if *remoteURL != "" {
+		jobs, err = a.remoteJobs(ctx, *remoteURL, *limit)
+	} else {
+		jobs, err = a.localJobs(ctx, *limit)
 	}
 	if err != nil {
 		return a.fail(err)
@@ -58,23 +59,20 @@ type jobReport struct {
 func (a *app) jobShow(ctx context.Context, args []string) int {
 	fs := a.flags("jobs show")
 	asJSON := fs.Bool("json", false, "print JSON")
+	remoteURL := fs.String("remote", "", remoteUsage)
 	pos, code, ok := a.parse(fs, args, "ID")
 	if !ok {
 		return code
 	}
 	id := pos[0]
-	var rep jobReport
-	s, err := a.open(ctx, false, engine.Options{})
-	if c := a.servedClient(ctx, err); c != nil {
-		var v httpapi.JobView
-		v, err = c.Job(ctx, id)
-		rep = jobReport{Job: v.Job, Groups: v.Groups, Held: v.Held}
-		if errors.Is(err, remote.ErrNotFound) {
-			err = engine.ErrNotFound
-		}
-	} else if err == nil {
-		defer s.close()
-		rep, err = loadReport(ctx, s.store, id)
+	var (
+		rep jobReport
+		err error
+	)
+	if *remoteURL != "" {
+		rep, err = a.remoteReport(ctx, *remoteURL, id)
+	} else {
+		rep, err = a.localReport(ctx, id)
 	}
 	if errors.Is(err, engine.ErrNotFound) {
 		return a.fail(fmt.Errorf("no job %s", id))
@@ -87,6 +85,36 @@ func (a *app) jobShow(ctx context.Context, args []string) int {
 	}
 	writeJobReport(a.stdout, rep)
 	return exitOK
+}
+
+// localJobs reads the store, or through a running `serve` that holds it.
+func (a *app) localJobs(ctx context.Context, limit int) ([]model.Job, error) {
+	s, err := a.open(ctx, false, engine.Options{})
+	if c := a.servedClient(ctx, err); c != nil {
+		return c.Jobs(ctx, limit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	return s.store.Jobs(ctx, limit)
+}
+
+// localReport reads one job from the store, or through a running `serve`.
+func (a *app) localReport(ctx context.Context, id string) (jobReport, error) {
+	s, err := a.open(ctx, false, engine.Options{})
+	if c := a.servedClient(ctx, err); c != nil {
+		v, err := c.Job(ctx, id)
+		if errors.Is(err, remote.ErrNotFound) {
+			err = engine.ErrNotFound
+		}
+		return jobReport{Job: v.Job, Groups: v.Groups, Held: v.Held}, err
+	}
+	if err != nil {
+		return jobReport{}, err
+	}
+	defer s.close()
+	return loadReport(ctx, s.store, id)
 }
 
 func loadReport(ctx context.Context, st engine.Store, id string) (jobReport, error) {

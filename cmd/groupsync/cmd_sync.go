@@ -23,8 +23,12 @@ func (a *app) sync(ctx context.Context, args []string) int {
 	force := fs.Bool("force", false, "apply even when a deletion limit is exceeded")
 	full := fs.Bool("full", false, "read every group even where change hints would do (a full reconcile)")
 	asJSON := fs.Bool("json", false, "print the job as JSON; progress goes to stderr")
+	remoteURL := fs.String("remote", "", remoteUsage)
 	if _, code, ok := a.parse(fs, args); !ok {
 		return code
+	}
+	if *remoteURL != "" {
+		return a.remoteSync(ctx, *remoteURL, engine.Request{Trigger: model.TriggerHTTP, Rule: *rule, Group: *group, DryRun: *dry, Force: *force, Full: *full}, *asJSON)
 	}
 	out := a.stdout
 	if *asJSON {
