@@ -18,6 +18,7 @@ import (
 	"github.com/groupsync/groupsync/internal/httpapi"
 	"github.com/groupsync/groupsync/internal/idtoken"
 	"github.com/groupsync/groupsync/internal/registry"
+	"github.com/groupsync/groupsync/internal/secrets/secretmanager"
 )
 
 // Environment variables (see the package doc).
@@ -42,7 +43,7 @@ type runtime struct {
 	// its service account can read no secret.
 	engMu   sync.Mutex
 	engine  *engine.Engine
-	secrets *lazySecrets
+	secrets *secretmanager.Lazy
 	pubsub  *pubsub.Client
 	runs    *pubsub.Publisher
 	groups  *pubsub.Publisher
@@ -125,7 +126,7 @@ func newRuntime(ctx context.Context) (_ *runtime, err error) {
 		}
 		project = ref.Project
 	}
-	r := &runtime{cfg: cfg, log: log, secrets: &lazySecrets{}}
+	r := &runtime{cfg: cfg, log: log, secrets: &secretmanager.Lazy{}}
 	defer func() {
 		if err != nil {
 			r.close()
@@ -206,5 +207,5 @@ func (r *runtime) close() {
 	if r.store != nil {
 		r.store.Close()
 	}
-	r.secrets.close()
+	r.secrets.Close()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/registry"
+	"github.com/groupsync/groupsync/internal/secrets/secretmanager"
 )
 
 // Exit codes (the CLI contract in README.md).
@@ -221,15 +222,17 @@ func (a *app) fail(err error) int {
 // session is a loaded config with its store and, when connected, its
 // sources and targets.
 type session struct {
-	cfg    *config.File
-	store  engine.Store
-	engine *engine.Engine
+	cfg     *config.File
+	store   engine.Store
+	engine  *engine.Engine
+	secrets *secretmanager.Lazy
 }
 
 func (s *session) close() {
 	if s.store != nil {
 		s.store.Close()
 	}
+	s.secrets.Close()
 }
 
 // open validates the config before anything else is read or written, then
@@ -243,11 +246,11 @@ func (a *app) open(ctx context.Context, connect bool, opts engine.Options) (*ses
 	if err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg}
+	s := &session{cfg: cfg, secrets: &secretmanager.Lazy{}}
 	sources := map[string]engine.Source{}
 	targets := map[string]engine.Target{}
 	if connect {
-		env := registry.Env{Resolver: cfg.Resolver(nil), Logger: a.log}
+		env := registry.Env{Resolver: cfg.Resolver(s.secrets), Logger: a.log}
 		sources, targets, err = registry.Connect(ctx, cfg, env)
 		if err != nil {
 			return nil, err

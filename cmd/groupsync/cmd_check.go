@@ -9,6 +9,7 @@ import (
 	"github.com/groupsync/groupsync/internal/config"
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/registry"
+	"github.com/groupsync/groupsync/internal/secrets/secretmanager"
 )
 
 // checkResult is one source's or target's answer, the JSON form of check.
@@ -35,7 +36,10 @@ func (a *app) check(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
-	env := registry.Env{Resolver: cfg.Resolver(nil), Logger: a.log}
+	// secret:// references resolve with application default credentials.
+	secrets := &secretmanager.Lazy{}
+	defer secrets.Close()
+	env := registry.Env{Resolver: cfg.Resolver(secrets), Logger: a.log}
 	var results []checkResult
 	report := func(kind, name, typ string, err error) {
 		r := checkResult{Kind: kind, Name: name, Type: typ, OK: err == nil}

@@ -65,6 +65,18 @@ func (f *fakeServer) callCount(name string) int {
 // connected to it.
 func start(t *testing.T) (*fakeServer, *Client) {
 	t.Helper()
+	f, opts := startServer(t)
+	c, err := New(t.Context(), opts...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return f, c
+}
+
+// startServer starts the fake and returns the options that reach it.
+func startServer(t *testing.T) (*fakeServer, []option.ClientOption) {
+	t.Helper()
 	f := &fakeServer{
 		secrets: map[string]string{},
 		errs:    map[string]codes.Code{},
@@ -80,16 +92,31 @@ func start(t *testing.T) (*fakeServer, *Client) {
 	go srv.Serve(l)
 	t.Cleanup(srv.Stop)
 
-	c, err := New(t.Context(),
+	return f, []option.ClientOption{
 		option.WithEndpoint(l.Addr().String()),
 		option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
-	)
-	if err != nil {
-		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(func() { c.Close() })
-	return f, c
+}
+
+// Lazy connects on first use and closes cleanly whether or not it did.
+func TestLazy(t *testing.T) {
+	var unused Lazy
+	if err := unused.Close(); err != nil {
+		t.Errorf("Close of an unused Lazy: %v", err)
+	}
+	f, opts := startServer(t)
+	f.set(name, payload)
+	l := &Lazy{Options: opts}
+	for range 2 {
+		got, err := l.AccessSecret(t.Context(), name)
+		if err != nil || string(got) != payload {
+			t.Fatalf("AccessSecret = %q, %v; want %q", got, err, payload)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
 }
 
 const (
