@@ -48,6 +48,7 @@ func init() {
 		{"approve", "JOB", "apply a held plan if the source is unchanged", (*app).approve},
 		{"disconnect", "", "forget ownership, delete nothing", (*app).disconnect},
 		{"serve", "", "the HTTP API and job pages", (*app).serve},
+		{"console", "", "the operator site of a deployment, on 127.0.0.1, with your ID token", (*app).console},
 		{"version", "", "the module version and VCS revision", (*app).version},
 		{"completion", "bash|zsh|fish", "print a shell completion script", (*app).completion},
 		{"help", "[COMMAND]", "help for a command", (*app).help},
