@@ -68,8 +68,10 @@ func scenarios(b *testing.B, sz size, target func(testing.TB) scimServer) {
 		var m totals
 		for range b.N {
 			res := synced.sync(b)
-			if res.targetWrites != 0 || res.dataWrites != 0 {
-				b.Errorf("unchanged resync: got %d target writes and %d store data writes, want 0 and 0", res.targetWrites, res.dataWrites)
+			// One store data write is the rule state's: where the next
+			// hint poll starts (docs/architecture.md, hinted runs).
+			if res.targetWrites != 0 || res.dataWrites > 1 {
+				b.Errorf("unchanged resync: got %d target writes and %d store data writes, want 0 and at most 1", res.targetWrites, res.dataWrites)
 			}
 			m.add(res)
 		}
