@@ -91,3 +91,36 @@ func TestHintsWithoutTheAuditScope(t *testing.T) {
 		t.Errorf("ListGroups without the audit scope: %v", err)
 	}
 }
+
+func TestHintsAskFullReadWhenAUserComesBack(t *testing.T) {
+	srv := workspacetest.NewServer(workspacetest.SmallOrg())
+	defer srv.Close()
+	src := newSource(t, srv)
+	start := time.Now().Add(-time.Minute)
+	// The user's groups take them back with no event naming a group.
+	if err := srv.SetSuspended("104", false); err != nil {
+		t.Fatal(err)
+	}
+	h, err := src.Hints(t.Context(), start, time.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Full || h.Reason == "" {
+		t.Errorf("Hints after an unsuspension = %+v, want Full with a reason", h)
+	}
+}
+
+// A flattened group names the groups nested in it, so a hint about one of
+// them can make the run full.
+func TestReadMembersNamesNestedGroups(t *testing.T) {
+	srv := workspacetest.NewServer(workspacetest.SmallOrg())
+	defer srv.Close()
+	src := newSource(t, srv)
+	m, err := src.ReadMembers(t.Context(), model.GroupInfo{ID: "g1", Email: "eng@example.com"}, model.MemberOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Nested) == 0 || m.Nested[0] != "g2" {
+		t.Errorf("Nested of eng@example.com = %v, want g2 (and its email) first", m.Nested)
+	}
+}

@@ -339,7 +339,10 @@ func (f *flattener) walk(ctx context.Context, l *listing, path []pathStep) error
 				continue
 			}
 			f.visited[mem.Id] = true
-			f.m.Nested = append(f.m.Nested, mem.Id, mem.Email)
+			f.m.Nested = append(f.m.Nested, mem.Id)
+			if mem.Email != "" {
+				f.m.Nested = append(f.m.Nested, mem.Email)
+			}
 			sub := f.s.listing(ctx, mem.Id)
 			if err := f.walk(ctx, sub, append(path[:len(path):len(path)], pathStep{id: mem.Id, email: mem.Email})); err != nil {
 				return err
