@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,28 +28,6 @@ const (
 	auditLag = 90 * time.Second
 	poll     = time.Minute
 )
-
-// simClock is the one clock of the directory fake (audit event times and
-// lag) and the engine (watermarks): a poll's minute passes without
-// waiting for it.
-type simClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *simClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *simClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *simClock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 // BenchmarkHinted measures runs on change hints (Reports API) between
 // full reconciles at sizes M and L, each scenario once (-benchtime=1x):
@@ -81,11 +58,13 @@ func BenchmarkHinted(b *testing.B) {
 
 func hinted(b *testing.B, sz size) {
 	b.StopTimer()
-	clock := &simClock{t: time.Now().Truncate(poll)}
+	// One clock for the directory fake (audit event times and lag) and the
+	// engine (watermarks): a poll's minute passes without waiting.
+	clock := workspacetest.NewClock(time.Now().Truncate(poll))
 	r := newRig(b, sz, scimtestServer, workspacetest.WithAuditLag(auditLag))
 	b.Cleanup(r.close)
-	r.dir.SetClock(clock.now)
-	r.now = clock.now
+	r.dir.SetClock(clock.Now)
+	r.now = clock.Now
 	listing := int64(ceilDiv(len(r.dir.Org().Groups), 200))
 
 	run := func(name string, setup func(), req engine.Request, check func(b *testing.B, res result)) {
@@ -103,7 +82,7 @@ func hinted(b *testing.B, sz size) {
 			reportRSS(b)
 		})
 	}
-	next := func() { clock.add(poll) }
+	next := func() { clock.Add(poll) }
 	run("Full", next, engine.Request{}, func(b *testing.B, res result) {
 		if res.targetWrites == 0 {
 			b.Errorf("initial sync wrote nothing")
@@ -128,7 +107,7 @@ func hinted(b *testing.B, sz size) {
 	run("Hinted1Percent", func() {
 		round++
 		b.ReportMetric(float64(change(b, r.dir, rng, 1, round)), "member-changes")
-		clock.add(auditLag + poll)
+		clock.Add(auditLag + poll)
 	}, engine.Request{}, func(b *testing.B, res result) {
 		if res.targetWrites == 0 {
 			b.Errorf("hinted run after a 1%% change wrote nothing")
@@ -137,7 +116,7 @@ func hinted(b *testing.B, sz size) {
 	run("HintedRenameStorm", func() {
 		round++
 		renameStorm(b, r.dir, rng, 1, round)
-		clock.add(auditLag + poll)
+		clock.Add(auditLag + poll)
 	}, engine.Request{}, func(b *testing.B, res result) {
 		if res.job.Counts.UsersUpdated == 0 {
 			b.Errorf("hinted run after a rename storm updated no user")
@@ -167,24 +146,24 @@ func hinted(b *testing.B, sz size) {
 // minute apart until the target has it: the latency is the simulated
 // time from the change to the poll that applied it, plus the poll's wall
 // time.
-func latencies(b *testing.B, r *rig, clock *simClock) []time.Duration {
+func latencies(b *testing.B, r *rig, clock *workspacetest.Clock) []time.Duration {
 	org := r.dir.Org()
 	var out []time.Duration
 	for k := range 6 {
 		offset := time.Duration(k) * poll / 6
-		start := clock.now().Truncate(poll).Add(poll)
-		clock.set(start.Add(offset))
+		start := clock.Now().Truncate(poll).Add(poll)
+		clock.Set(start.Add(offset))
 		g := org.Groups[1+k]
 		u := org.Users[len(org.Users)-1-k]
 		if err := r.dir.AddMember(g.Email, workspacetest.Member{ID: u.ID, Type: workspacetest.TypeUser}); err != nil {
 			b.Fatal(err)
 		}
-		changed := clock.now()
+		changed := clock.Now()
 		for p := 1; ; p++ {
-			clock.set(start.Add(time.Duration(p) * poll))
+			clock.Set(start.Add(time.Duration(p) * poll))
 			res := r.sync(b)
 			if res.job.Counts.MembersAdded > 0 {
-				out = append(out, clock.now().Sub(changed)+res.wall)
+				out = append(out, clock.Now().Sub(changed)+res.wall)
 				break
 			}
 			if p == 10 {

@@ -16,6 +16,7 @@ import (
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/source/workspace"
+	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
 	"github.com/groupsync/groupsync/internal/store/memstore"
 	"github.com/groupsync/groupsync/internal/target/memtarget"
 )
@@ -108,30 +109,12 @@ func (s *hintSource) Hints(ctx context.Context, since, until time.Time) (model.H
 	return h, nil
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type hintFixture struct {
 	src   *hintSource
 	tgt   *memtarget.Target
 	store *memstore.Store
 	eng   *engine.Engine
-	clock *clock
+	clock *workspacetest.Clock
 }
 
 // newHintFixture builds groups eng-000…eng-(n-1), each with its own two
@@ -143,8 +126,8 @@ func newHintFixture(t *testing.T, n int) *hintFixture {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	c := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	f := &hintFixture{src: &hintSource{fakeSource: newFakeSource(), now: c.now, lag: 90 * time.Second},
+	c := workspacetest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	f := &hintFixture{src: &hintSource{fakeSource: newFakeSource(), now: c.Now, lag: 90 * time.Second},
 		tgt: memtarget.New(), store: memstore.New(), clock: c}
 	for i := range n {
 		a, b := fmt.Sprintf("u%03da", i), fmt.Sprintf("u%03db", i)
@@ -153,7 +136,7 @@ func newHintFixture(t *testing.T, n int) *hintFixture {
 		f.src.addGroup(fmt.Sprintf("G%03d", i), fmt.Sprintf("eng-%03d@example.com", i), a, b)
 	}
 	f.eng = engine.New(rules(t, cfg), f.store, map[string]engine.Source{"corp": f.src},
-		map[string]engine.Target{"app": f.tgt}, engine.Options{Workers: 4, Now: c.now})
+		map[string]engine.Target{"app": f.tgt}, engine.Options{Workers: 4, Now: c.Now})
 	if j := f.run(t, engine.Request{}); j.Status != model.JobDone {
 		t.Fatalf("first sync: got %s, want done (errors %v)", j.Status, j.Errors)
 	}
@@ -164,7 +147,7 @@ func newHintFixture(t *testing.T, n int) *hintFixture {
 // run runs a sync a minute after the last one, as the hint poll does.
 func (f *hintFixture) run(t *testing.T, req engine.Request) model.Job {
 	t.Helper()
-	f.clock.add(time.Minute)
+	f.clock.Add(time.Minute)
 	j, err := f.eng.Run(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -227,7 +210,7 @@ func TestHintedUserSuspendLeavesUnnamedGroups(t *testing.T) {
 	f.src.users["u003a"] = u
 	f.src.mu.Unlock()
 	f.src.log(auditEvent{users: []string{"u003a@example.com"}})
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	j := f.run(t, engine.Request{})
 	if j.Status != model.JobDone {
 		t.Fatalf("status: got %s, want done (errors %v)", j.Status, j.Errors)
@@ -293,7 +276,7 @@ func TestHintsForceFullRead(t *testing.T) {
 		{
 			name: "full reconcile due",
 			setup: func(f *hintFixture) {
-				f.clock.add(config.DefaultFullEvery)
+				f.clock.Add(config.DefaultFullEvery)
 			},
 		},
 	} {
@@ -302,7 +285,7 @@ func TestHintsForceFullRead(t *testing.T) {
 			// An unlogged change only a full read finds.
 			f.src.setMembers("G005", "u005a")
 			tc.setup(f)
-			f.clock.add(2 * time.Minute) // past the audit lag
+			f.clock.Add(2 * time.Minute) // past the audit lag
 			// Force: a deleted group's emptying is over the 10% limit.
 			j := f.run(t, engine.Request{Full: tc.name == "asked for", Force: true})
 			if j.Status != model.JobDone {
@@ -339,7 +322,7 @@ func TestHintedRunOverLimitIsHeld(t *testing.T) {
 		f.src.setMembers(g)
 	}
 	f.src.log(auditEvent{groups: []string{"eng-001@example.com", "eng-002@example.com", "eng-003@example.com"}})
-	f.clock.add(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	before := f.writes()
 	j := f.run(t, engine.Request{})
 	if j.Status != model.JobHeld {

@@ -2,7 +2,6 @@ package workspace_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,22 +12,13 @@ import (
 	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
 )
 
-// clock is a settable time for the fake's audit log.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 func TestHintsNameChangedGroupsAndUsersAfterTheAuditLag(t *testing.T) {
 	srv := workspacetest.NewServer(workspacetest.SmallOrg(), workspacetest.WithAuditLag(90*time.Second))
 	defer srv.Close()
-	clk := &clock{t: time.Now().UTC()}
-	srv.SetClock(clk.now)
+	clk := workspacetest.NewClock(time.Now().UTC())
+	srv.SetClock(clk.Now)
 	src := newSource(t, srv)
-	start := clk.now()
+	start := clk.Now()
 
 	if err := srv.AddMember("sales@example.com", workspacetest.Member{Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
@@ -36,22 +26,22 @@ func TestHintsNameChangedGroupsAndUsersAfterTheAuditLag(t *testing.T) {
 	if err := srv.RenameUser("104", "dee.d@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	// Within the lag: nothing is listed yet.
-	h, err := src.Hints(t.Context(), start.Add(-workspace.AuditOverlap), clk.now())
+	h, err := src.Hints(t.Context(), start.Add(-workspace.AuditOverlap), clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(h.Groups)+len(h.Users) != 0 {
 		t.Errorf("Hints within the audit lag = %+v, want none", h)
 	}
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	before := srv.Requests(workspacetest.EndpointReports)
-	h, err = src.Hints(t.Context(), start.Add(-workspace.AuditOverlap), clk.now())
+	h, err = src.Hints(t.Context(), start.Add(-workspace.AuditOverlap), clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := model.Hints{Groups: []string{"sales@example.com"}, Users: []string{"ada@example.com", "dee.d@example.com", "dee@example.com"}, Until: clk.now()}
+	want := model.Hints{Groups: []string{"sales@example.com"}, Users: []string{"ada@example.com", "dee.d@example.com", "dee@example.com"}, Until: clk.Now()}
 	if diff := cmp.Diff(want, h); diff != "" {
 		t.Errorf("Hints after the lag (-want +got):\n%s", diff)
 	}
