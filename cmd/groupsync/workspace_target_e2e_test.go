@@ -185,9 +185,22 @@ targets:
 // TestLDAPToGoogle: a real slapd's groups into a fake example.com.
 func TestLDAPToGoogle(t *testing.T) {
 	var ldif strings.Builder
+	// The first four carry each kind of password hash the directory may
+	// hold; Google takes crypt, SHA-1 and MD5, and gets a random password
+	// for a salted SHA.
+	hashes := []string{
+		"{CRYPT}$6$rounds=5000$saltsalt$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZF7bKQt2uyqvCzNxuWGKypOtWQQB7nXSgH1z4NUnIKT8O5bw6g//",
+		"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=",
+		"{MD5}Xr4ilOzQ4PCOq3aQ0qbuaQ==",
+		"{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+	}
 	for i := range 12 {
-		fmt.Fprintf(&ldif, "dn: uid=q%02d,ou=people,%s\nobjectClass: inetOrgPerson\nuid: q%02d\ncn: Q %02d\ngivenName: Q\nsn: N%02d\nmail: q%02d@corp.example\n\n",
+		fmt.Fprintf(&ldif, "dn: uid=q%02d,ou=people,%s\nobjectClass: inetOrgPerson\nuid: q%02d\ncn: Q %02d\ngivenName: Q\nsn: N%02d\nmail: q%02d@corp.example\n",
 			i, ldaptest.Suffix, i, i, i, i)
+		if i < len(hashes) {
+			fmt.Fprintf(&ldif, "userPassword: %s\n", hashes[i])
+		}
+		ldif.WriteString("\n")
 	}
 	for _, g := range []struct {
 		cn       string
@@ -249,6 +262,21 @@ targets:
 		t.Errorf("%d users carry a groupsync externalId, want 12", len(users))
 	}
 	dst.checkBystander(t)
+	// The directory's hashes reach Google with the matching hashFunction;
+	// the salted SHA, which Google cannot take, gets a random password to
+	// change at first sign-in.
+	wantHash := map[string]string{"q00": "crypt", "q01": "SHA-1", "q02": "MD5", "q03": "", "q04": ""}
+	for _, u := range dst.srv.Org().Users {
+		local, _, _ := strings.Cut(u.PrimaryEmail, "@")
+		want, ok := wantHash[local]
+		if !ok {
+			continue
+		}
+		if u.HashFunction != want || u.Password == "" || (want == "") != u.ChangePasswordAtNextLogin {
+			t.Errorf("user %s: hashFunction %q, password set %t, change at next login %t; want %q, set, %t",
+				local, u.HashFunction, u.Password != "", u.ChangePasswordAtNextLogin, want, want == "")
+		}
+	}
 	if w, b := dst.syncWrites(t, e, "unchanged sync"); w != 0 || b != 0 {
 		t.Errorf("unchanged sync: %d writes, %d batch requests; want 0", w, b)
 	}

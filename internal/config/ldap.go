@@ -45,6 +45,10 @@ type LDAPAttributes struct {
 	// (ACCOUNTDISABLE) is set, for any other attribute when it holds a
 	// value other than FALSE, 0 or no.
 	Disabled string `yaml:"disabled"`
+	// PasswordHash holds the user's password hash, for targets that can
+	// set it (a Google Workspace target takes {CRYPT}, {SHA} and {MD5}).
+	// The bind DN needs read access to it.
+	PasswordHash string `yaml:"password_hash"`
 }
 
 // ldapFlavors holds each flavor's defaults. The ID is never the DN: a DN
@@ -56,7 +60,8 @@ var ldapFlavors = map[string]struct {
 	FlavorOpenLDAP: {
 		users:  "(objectClass=inetOrgPerson)",
 		groups: "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))",
-		attrs:  LDAPAttributes{ID: "entryUUID", Email: "mail", GivenName: "givenName", FamilyName: "sn", DisplayName: "displayName|cn"},
+		attrs: LDAPAttributes{ID: "entryUUID", Email: "mail", GivenName: "givenName", FamilyName: "sn", DisplayName: "displayName|cn",
+			PasswordHash: "userPassword"},
 	},
 	FlavorAD: {
 		users:  "(&(objectClass=user)(!(objectClass=computer)))",
@@ -103,6 +108,7 @@ func (s Source) withLDAPDefaults() Source {
 	}{
 		{&a.ID, fl.attrs.ID}, {&a.Email, fl.attrs.Email}, {&a.GivenName, fl.attrs.GivenName},
 		{&a.FamilyName, fl.attrs.FamilyName}, {&a.DisplayName, fl.attrs.DisplayName}, {&a.Disabled, fl.attrs.Disabled},
+		{&a.PasswordHash, fl.attrs.PasswordHash},
 	} {
 		if *f.v == "" {
 			*f.v = f.def
@@ -175,7 +181,7 @@ func (s Source) validateLDAP(p *problems, key string) {
 	a := s.Attributes
 	for _, f := range []struct{ name, v string }{
 		{"id", a.ID}, {"email", a.Email}, {"given_name", a.GivenName}, {"family_name", a.FamilyName},
-		{"display_name", a.DisplayName}, {"disabled", a.Disabled},
+		{"display_name", a.DisplayName}, {"disabled", a.Disabled}, {"password_hash", a.PasswordHash},
 	} {
 		if f.v != "" && !reAttrList.MatchString(f.v) {
 			p.add(key+".attributes."+f.name, "%q is not an attribute name, or names joined by |", f.v)

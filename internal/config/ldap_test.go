@@ -20,7 +20,7 @@ func TestLDAPDefaultsFollowTheFlavor(t *testing.T) {
 			UserFilter:  "(objectClass=inetOrgPerson)",
 			GroupFilter: "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))",
 			Scope:       ScopeSub, PageSize: 500, ConnectTimeout: 10 * time.Second, Timeout: time.Minute,
-			Attributes: LDAPAttributes{ID: "entryUUID", Email: "mail", GivenName: "givenName", FamilyName: "sn", DisplayName: "displayName|cn"},
+			Attributes: LDAPAttributes{ID: "entryUUID", Email: "mail", GivenName: "givenName", FamilyName: "sn", DisplayName: "displayName|cn", PasswordHash: "userPassword"},
 		}},
 		{"ad", Source{
 			Type: TypeLDAP, URL: "ldap://ldap.example.com", BaseDN: "dc=example,dc=com", Flavor: FlavorAD,

@@ -19,6 +19,7 @@ import (
 type applier struct {
 	e     *Engine
 	rule  config.RunRule
+	src   Source
 	tgt   Target
 	jobID string
 
@@ -35,7 +36,7 @@ type applier struct {
 // records as stored now, so a redelivered step sees what an earlier
 // delivery created.
 func (e *Engine) newApplier(ctx context.Context, r config.RunRule, jobID string) (*applier, error) {
-	_, tgt, err := e.connectors(r)
+	src, tgt, err := e.connectors(r)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (e *Engine) newApplier(ctx context.Context, r config.RunRule, jobID string)
 	for _, o := range owned {
 		users[o.SourceID] = o
 	}
-	return &applier{e: e, rule: r, tgt: tgt, jobID: jobID, users: users, userErrs: map[string]string{}}, nil
+	return &applier{e: e, rule: r, src: src, tgt: tgt, jobID: jobID, users: users, userErrs: map[string]string{}}, nil
 }
 
 func (a *applier) fail(sourceID, msg string) {
@@ -74,6 +75,7 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 	a.e.pool(len(todo), func(i int) {
 		u := todo[i]
 		active := !pol.CreateAsDisabled && !u.Suspended
+		u.PasswordHash = a.passwordHash(ctx, u.ID)
 		c, err := a.tgt.CreateUser(ctx, u, target.CreateOptions{Active: active, Adopt: pol.AdoptExisting})
 		if err != nil {
 			if errors.Is(err, target.ErrConflict) {
@@ -112,6 +114,28 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		}
 		a.mu.Unlock()
 	})
+}
+
+// passwordSource is a source that can hand over a user's password hash
+// (LDAP's userPassword). Hashes never travel through the store or a
+// message: the step that creates the user asks the source.
+type passwordSource interface {
+	PasswordHash(ctx context.Context, id string) (string, error)
+}
+
+// passwordHash is the source's hash of a user's password, "" when it has
+// none or cannot say; the target then sets a random password.
+func (a *applier) passwordHash(ctx context.Context, id string) string {
+	ps, ok := a.src.(passwordSource)
+	if !ok {
+		return ""
+	}
+	h, err := ps.PasswordHash(ctx, id)
+	if err != nil {
+		a.e.log.WarnContext(ctx, "password hash unreadable; the target sets a random password", "user", id, "err", err)
+		return ""
+	}
+	return h
 }
 
 // updateUsers rewrites users whose recorded hash differs from the update

@@ -26,6 +26,7 @@ func newLDAP(ctx context.Context, name string, cfg config.Source, env Env) (engi
 		FamilyNameAttrs:  alternatives(cfg.Attributes.FamilyName),
 		DisplayNameAttrs: alternatives(cfg.Attributes.DisplayName),
 		DisabledAttrs:    alternatives(cfg.Attributes.Disabled),
+		PasswordAttrs:    alternatives(cfg.Attributes.PasswordHash),
 		InChain:          cfg.InChain,
 		ConnectTimeout:   cfg.ConnectTimeout,
 		Timeout:          cfg.Timeout,

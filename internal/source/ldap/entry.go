@@ -102,7 +102,7 @@ func (s *Source) disabled(e *ldap.Entry) bool {
 
 func (s *Source) userAttrs() []string {
 	c := s.cfg
-	return slices.Concat(c.IDAttrs, c.EmailAttrs, c.GivenNameAttrs, c.FamilyNameAttrs, c.DisplayNameAttrs, c.DisabledAttrs, []string{s.uidKey})
+	return slices.Concat(c.IDAttrs, c.EmailAttrs, c.GivenNameAttrs, c.FamilyNameAttrs, c.DisplayNameAttrs, c.DisabledAttrs, c.PasswordAttrs, []string{s.uidKey})
 }
 
 func (s *Source) user(e *ldap.Entry) model.User {
@@ -113,6 +113,9 @@ func (s *Source) user(e *ldap.Entry) model.User {
 		FamilyName:  first(e, s.cfg.FamilyNameAttrs),
 		DisplayName: first(e, s.cfg.DisplayNameAttrs),
 		Suspended:   s.disabled(e),
+		// Never stored or logged (json:"-"); the engine asks for it
+		// again when it creates the user (PasswordHash).
+		PasswordHash: first(e, s.cfg.PasswordAttrs),
 	}
 }
 

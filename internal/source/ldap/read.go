@@ -20,6 +20,7 @@ var ErrGroupNotFound = errors.New("group not found")
 type userIndex struct {
 	byDN  map[string]model.User // by normDN
 	byUID map[string]model.User // by lower-cased uid, for memberUid
+	byID  map[string]model.User
 	list  []model.User
 }
 
@@ -56,6 +57,18 @@ func (s *Source) ListUsers(ctx context.Context) ([]model.User, error) {
 	return idx.list, nil
 }
 
+// PasswordHash returns a user's password hash from this run's sweep, ""
+// when the directory holds none (or the bind DN may not read it). The
+// engine asks for it when it creates the user, so the hash never passes
+// through the store.
+func (s *Source) PasswordHash(ctx context.Context, id string) (string, error) {
+	idx, err := s.userIndex(ctx)
+	if err != nil {
+		return "", err
+	}
+	return idx.byID[id].PasswordHash, nil
+}
+
 // userIndex returns this run's user sweep, reading it on first use. A
 // failed sweep is not kept.
 func (s *Source) userIndex(ctx context.Context) (*userIndex, error) {
@@ -64,7 +77,7 @@ func (s *Source) userIndex(ctx context.Context) (*userIndex, error) {
 	if s.users != nil {
 		return s.users, nil
 	}
-	idx := &userIndex{byDN: map[string]model.User{}, byUID: map[string]model.User{}}
+	idx := &userIndex{byDN: map[string]model.User{}, byUID: map[string]model.User{}, byID: map[string]model.User{}}
 	err := s.sweep(ctx, "users", s.cfg.UserFilter, s.userAttrs(), func(e *ldap.Entry) {
 		u := s.user(e)
 		idx.byDN[normDN(e.DN)] = u
@@ -72,6 +85,7 @@ func (s *Source) userIndex(ctx context.Context) (*userIndex, error) {
 			idx.byUID[strings.ToLower(uid)] = u
 		}
 		if u.ID != "" {
+			idx.byID[u.ID] = u
 			idx.list = append(idx.list, u)
 		}
 	})

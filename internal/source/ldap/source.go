@@ -62,6 +62,9 @@ type Config struct {
 	FamilyNameAttrs  []string
 	DisplayNameAttrs []string
 	DisabledAttrs    []string
+	// PasswordAttrs hold the user's password hash ({CRYPT}…, {SHA}…),
+	// read only for targets that can set it (PasswordHash).
+	PasswordAttrs []string
 	// InChain reads a group's flattened users with Active Directory's
 	// LDAP_MATCHING_RULE_IN_CHAIN instead of walking nested groups here.
 	InChain bool
