@@ -104,6 +104,9 @@ func writeJobSummary(w io.Writer, j model.Job) {
 	for _, e := range j.Errors {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}
+	for _, n := range j.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
 }
 
 // writeJobReport prints a job and each group's result.
@@ -129,6 +132,9 @@ func writeJobReport(w io.Writer, r jobReport) {
 	}
 	for _, e := range j.Errors {
 		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+	for _, n := range j.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	if len(r.Groups) > 0 {
 		fmt.Fprintln(w, "groups:")

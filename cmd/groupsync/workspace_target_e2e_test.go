@@ -277,6 +277,10 @@ targets:
 				local, u.HashFunction, u.Password != "", u.ChangePasswordAtNextLogin, want, want == "")
 		}
 	}
+	// The job says which user got a random password, and why.
+	if _, out := e.cli(t, "jobs", "--json"); !strings.Contains(out, "q03@example.com: a random password") {
+		t.Errorf("the job does not note q03's random password:\n%s", out)
+	}
 	if w, b := dst.syncWrites(t, e, "unchanged sync"); w != 0 || b != 0 {
 		t.Errorf("unchanged sync: %d writes, %d batch requests; want 0", w, b)
 	}

@@ -94,6 +94,11 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 			// The adopted object's attributes are unknown: plan an update.
 			o.Hash = ""
 		}
+		if c.Note != "" {
+			a.mu.Lock()
+			a.notes = append(a.notes, c.Note)
+			a.mu.Unlock()
+		}
 		if c.TakenOver {
 			a.mu.Lock()
 			a.notes = append(a.notes, fmt.Sprintf("user %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", u.Email))

@@ -30,4 +30,7 @@ type Created struct {
 	// between the create and recording ownership), so it takes the object
 	// back as its own, with or without Adopt. It is never set with Adopted.
 	TakenOver bool
+	// Note is what the job should tell about the create that is not an
+	// error (a password hash the target could not take).
+	Note string
 }

@@ -94,12 +94,6 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 		return t.takeUser(ctx, found, u.ID, opts)
 	}
 	pw := passwordFor(u.PasswordHash)
-	if pw.note != "" {
-		// The engine has no channel for a target's notes yet; the log
-		// carries it.
-		t.log.WarnContext(ctx, "user gets a random password that must be changed at first sign-in",
-			"user", email, "reason", pw.note)
-	}
 	nu := &admin.User{
 		PrimaryEmail:              email,
 		Name:                      names(u, email),
@@ -117,7 +111,11 @@ func (t *Target) CreateUser(ctx context.Context, u model.User, opts target.Creat
 	if err != nil {
 		return target.Created{}, fmt.Errorf("workspace: create user %s: %w", email, err)
 	}
-	return target.Created{ID: created.Id}, nil
+	c := target.Created{ID: created.Id}
+	if pw.note != "" {
+		c.Note = fmt.Sprintf("user %s: a random password that must be changed at first sign-in (%s)", email, pw.note)
+	}
+	return c, nil
 }
 
 // resolveUserConflict reads the user holding email after a 409.
