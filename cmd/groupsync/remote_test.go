@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/groupsync/groupsync/internal/model"
 )
@@ -18,25 +16,9 @@ func TestRemoteCommands(t *testing.T) {
 	const token = "remote-test-token"
 	t.Setenv(serveTokenEnv, token)
 	t.Setenv(idTokenEnv, token)
-	path := serveConfig(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	stderr := &lockedBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", path, "serve", "--addr", "127.0.0.1:0"}, &bytes.Buffer{}, stderr)
-	}()
-	addrRe := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	var url string
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if m := addrRe.FindStringSubmatch(stderr.String()); m != nil {
-			url = m[1]
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", stderr.String())
-		}
-	}
+	url, done := startCmd(t, ctx, regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`), "--config", serveConfig(t), "serve", "--addr", "127.0.0.1:0")
 	// No --config: a remote command opens nothing locally.
 	code, out, errs := runSplit("--config", "/nonexistent/groupsync.yaml", "sync", "--remote", url, "--json")
 	var job model.Job
