@@ -88,6 +88,19 @@ type MemberOptions struct {
 	IncludeSuspended bool `json:"include_suspended,omitempty"`
 }
 
+// Kinds says what a source keeps of a group's members: direct users when
+// Types is empty or lists USER, and nested groups' users unless Nested is
+// "direct". Every source reads options the same way.
+func (o MemberOptions) Kinds() (keepUsers, flatten bool) {
+	keepUsers = len(o.Types) == 0
+	for _, t := range o.Types {
+		if strings.EqualFold(t, "USER") {
+			keepUsers = true
+		}
+	}
+	return keepUsers, !strings.EqualFold(o.Nested, "direct")
+}
+
 // Membership is a group's flattened user membership as read from a source.
 //
 // Incomplete is set when any page or nested group could not be read: the

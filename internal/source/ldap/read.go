@@ -192,7 +192,7 @@ func (s *Source) ReadMembers(ctx context.Context, g model.GroupInfo, opts model.
 		return m, fmt.Errorf("ldap: read members of %s: %w", g.Email, err)
 	}
 	f := &flattener{s: s, groups: groups, users: users, opts: opts, m: &m, seen: map[string]bool{}, visited: map[string]bool{normDN(top.dn): true}}
-	f.keepUsers, f.flatten = memberKinds(opts)
+	f.keepUsers, f.flatten = opts.Kinds()
 	if s.cfg.InChain && f.flatten && f.keepUsers {
 		err = f.inChain(ctx, top)
 	} else {
@@ -203,19 +203,6 @@ func (s *Source) ReadMembers(ctx context.Context, g model.GroupInfo, opts model.
 	}
 	sort.Slice(m.Members, func(i, j int) bool { return m.Members[i].ID < m.Members[j].ID })
 	return m, nil
-}
-
-// memberKinds interprets opts as the Workspace source does: direct users
-// are kept when Types is empty or lists USER; nested groups' users are
-// added unless Nested is "direct".
-func memberKinds(opts model.MemberOptions) (keepUsers, flatten bool) {
-	keepUsers = len(opts.Types) == 0
-	for _, t := range opts.Types {
-		if strings.EqualFold(t, "USER") {
-			keepUsers = true
-		}
-	}
-	return keepUsers, !strings.EqualFold(opts.Nested, "direct")
 }
 
 type flattener struct {

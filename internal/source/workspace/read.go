@@ -263,26 +263,13 @@ func (s *Source) ReadMembers(ctx context.Context, g model.GroupInfo, opts model.
 		m.Problems = append(m.Problems, fmt.Sprintf("users could not be read, members are unresolved: %v", oneLine(err)))
 	}
 	f := &flattener{s: s, opts: opts, users: users, m: &m, seen: map[string]bool{}, visited: map[string]bool{g.ID: true}}
-	f.keepUsers, f.flatten = memberKinds(opts)
+	f.keepUsers, f.flatten = opts.Kinds()
 	if err := f.walk(ctx, top, []pathStep{{id: g.ID, email: g.Email}}); err != nil {
 		return m, fmt.Errorf("workspace: read members of %s: %w", g.Email, err)
 	}
 	sort.Slice(m.Members, func(i, j int) bool { return m.Members[i].ID < m.Members[j].ID })
 	m.Calls = int(calls.Load())
 	return m, nil
-}
-
-// memberKinds interprets opts: direct user members are kept when Types is
-// empty or lists USER; nested groups' users are added unless Nested is
-// "direct".
-func memberKinds(opts model.MemberOptions) (keepUsers, flatten bool) {
-	keepUsers = len(opts.Types) == 0
-	for _, t := range opts.Types {
-		if strings.EqualFold(t, "USER") {
-			keepUsers = true
-		}
-	}
-	return keepUsers, !strings.EqualFold(opts.Nested, "direct")
 }
 
 type pathStep struct{ id, email string }
