@@ -15,6 +15,7 @@ import (
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/runmatrix"
 	"github.com/groupsync/groupsync/internal/source/workspace/workspacetest"
+	"github.com/groupsync/groupsync/internal/store/storetest"
 	"github.com/groupsync/groupsync/internal/target/scim/scimtest"
 )
 
@@ -97,7 +98,7 @@ func TestChaos(t *testing.T) {
 			mutate(t, rng, env.Dir, round)
 			inject(rng, env, st)
 			before := snapshot(env.SCIM)
-			kills := &killStore{rate: 0.04, stats: st, rng: rand.New(rand.NewPCG(rng.Uint64(), 1))}
+			kills := &storetest.Faulty{Kill: randomKills(rand.New(rand.NewPCG(rng.Uint64(), 1)), 0.04, st)}
 			var j model.Job
 			if rng.IntN(2) == 0 {
 				st.add("runner: in-process queue")

@@ -11,7 +11,7 @@ import (
 
 // chaosQueue delivers steps the way a bad day on Pub/Sub does: in random
 // order, some twice, and some to an instance that dies (the step's store
-// writes fail part-way, see killStore) so they are redelivered.
+// writes fail part-way, see storetest.Faulty) so they are redelivered.
 type chaosQueue struct {
 	rng   *rand.Rand
 	dup   float64
