@@ -141,23 +141,33 @@ policy: {max_deletes: "3", max_deletes_per_group: "100%"}
 	return o
 }
 
+// startPaused runs a first sync on r, then starts job id on a side engine
+// over r's store whose later steps wait in the returned queue: a job that
+// has listed its scope and stalled. ruleLease is the side engine's rule
+// lease (0: the default).
+func startPaused(t *testing.T, o *Observed, r Runner, cfg, id string, ruleLease time.Duration, req engine.Request) (*engine.Engine, *Held) {
+	t.Helper()
+	j := r.Sync(t, cfg, engine.Request{Trigger: model.TriggerSchedule})
+	mustStatus(t, "first sync", j, model.JobDone)
+	o.job(j)
+	q := &Held{}
+	a := SideEngine(t, cfg, r.Store(t, cfg), q, ruleLease)
+	if err := a.Handle(context.Background(), engine.Step{Kind: engine.StepStart, JobID: id, Request: &req}); err != nil {
+		t.Fatalf("start job %s: %v", id, err)
+	}
+	return a, q
+}
+
 // Reproduction 3: job A has listed its scope when job B starts. B must not
 // run the rule while A does, and A, finishing later, applies only its own
 // fresh plan.
 func olderJobNeverApplies(t *testing.T, env *Env, r Runner, store string) Observed {
 	var o Observed
 	cfg := env.Config(store, liveRule)
-	j := r.Sync(t, cfg, engine.Request{Trigger: model.TriggerSchedule})
-	mustStatus(t, "first sync", j, model.JobDone)
-	o.job(j)
-	ctx := context.Background()
-	q := &Held{}
-	a := SideEngine(t, cfg, r.Store(t, cfg), q, 0)
 	// A reads in full: a hinted start reads the audit log before the
 	// change below and would leave it to the next poll (job C).
-	if err := a.Handle(ctx, engine.Step{Kind: engine.StepStart, JobID: "job-a", Request: &engine.Request{Trigger: model.TriggerSchedule, Full: true}}); err != nil {
-		t.Fatalf("start job A: %v", err)
-	}
+	ctx := context.Background()
+	a, q := startPaused(t, &o, r, cfg, "job-a", 0, engine.Request{Trigger: model.TriggerSchedule, Full: true})
 	if err := env.Dir.AddMember(groupID(1), memberOf(userID(2, 0))); err != nil {
 		t.Fatal(err)
 	}
@@ -204,16 +214,9 @@ func olderJobNeverApplies(t *testing.T, env *Env, r Runner, store string) Observ
 func stuckJobIsReaped(t *testing.T, env *Env, r Runner, store string) Observed {
 	var o Observed
 	cfg := env.Config(store, liveRule)
-	j := r.Sync(t, cfg, engine.Request{Trigger: model.TriggerSchedule})
-	mustStatus(t, "first sync", j, model.JobDone)
-	o.job(j)
-	ctx := context.Background()
-	q := &Held{}
 	// Job A's lease lasts a millisecond: it is stuck as soon as it stops.
-	a := SideEngine(t, cfg, r.Store(t, cfg), q, time.Millisecond)
-	if err := a.Handle(ctx, engine.Step{Kind: engine.StepStart, JobID: "job-stuck", Request: &engine.Request{Trigger: model.TriggerSchedule}}); err != nil {
-		t.Fatalf("start job A: %v", err)
-	}
+	ctx := context.Background()
+	a, q := startPaused(t, &o, r, cfg, "job-stuck", time.Millisecond, engine.Request{Trigger: model.TriggerSchedule})
 	time.Sleep(5 * time.Millisecond)
 	for i := range 5 {
 		if err := env.Dir.RemoveMember(groupID(5), userID(5, i)); err != nil {
