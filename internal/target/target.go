@@ -2,7 +2,11 @@
 // with the engine: create options, results and sentinel errors.
 package target
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/groupsync/groupsync/internal/model"
+)
 
 // ErrConflict: an object with the same userName/displayName exists in the
 // target, groupsync does not own it, and the rule does not adopt.
@@ -33,4 +37,16 @@ type Created struct {
 	// Note is what the job should tell about the create that is not an
 	// error (a password hash the target could not take).
 	Note string
+}
+
+// UserCreate is one user to create and how.
+type UserCreate struct {
+	User model.User
+	Opts CreateOptions
+}
+
+// CreateResult is the outcome of one create of a batch.
+type CreateResult struct {
+	Created
+	Err error
 }
