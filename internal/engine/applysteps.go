@@ -124,7 +124,7 @@ func (e *Engine) apply(ctx context.Context, q Queue, jobID, rule string, ga Grou
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: count results: %w", rule, err))
 	}
-	run, err := e.store.RuleRun(ctx, jobID, rule)
+	run, err := e.store.RuleRunHead(ctx, jobID, rule)
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: read run: %w", rule, err))
 	}

@@ -118,6 +118,10 @@ type Runs interface {
 	CreateRuleRun(ctx context.Context, r model.RuleRun) (model.RuleRun, bool, error)
 	// RuleRun returns one rule's run; the error wraps ErrNotFound if none.
 	RuleRun(ctx context.Context, jobID, rule string) (model.RuleRun, error)
+	// RuleRunHead returns the run's Head (no Scope, Users or Hinted), in
+	// time that does not grow with the rule: the read and apply steps
+	// call it once per group.
+	RuleRunHead(ctx context.Context, jobID, rule string) (model.RuleRun, error)
 	// UpdateRuleRun applies fn to a rule's run and its job in one
 	// transaction; fn reports whether it changed anything (false writes
 	// nothing). It returns both as stored.

@@ -60,7 +60,7 @@ func (e *Engine) read(ctx context.Context, q Queue, jobID, rule string, g model.
 	if err := e.fence(ctx, jobID, rule); err != nil {
 		return err
 	}
-	run, err := e.store.RuleRun(ctx, jobID, rule)
+	run, err := e.store.RuleRunHead(ctx, jobID, rule)
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: read run: %w", rule, err))
 	}

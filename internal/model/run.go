@@ -50,6 +50,14 @@ type RuleRun struct {
 	Created  time.Time  `json:"created"`
 }
 
+// Head is the run without its lists (Scope, Users, Hinted): what the
+// per-group steps need. Stores keep it beside the run so that a step per
+// group reads it in time that does not grow with the rule.
+func (r RuleRun) Head() RuleRun {
+	r.Scope, r.Users, r.Hinted = nil, nil, nil
+	return r
+}
+
 // HintedRun is what a hinted run decided at its start.
 type HintedRun struct {
 	// Read are the IDs of the groups of Scope the run reads: those the

@@ -14,6 +14,7 @@ import (
 const (
 	stagedSuffix = ".staged"
 	countSuffix  = ".staged-count"
+	headSuffix   = ".head"
 )
 
 // CreateRuleRun stores r unless a run of (r.JobID, r.Rule) exists.
@@ -35,7 +36,7 @@ func (s *Store) CreateRuleRun(ctx context.Context, r model.RuleRun) (model.RuleR
 			return errUnchanged
 		}
 		out, created = r, true
-		return put(b, r.Rule, r)
+		return putRun(b, r)
 	})
 	if err != nil {
 		return model.RuleRun{}, false, fmt.Errorf("create run %s/%s: %w", r.JobID, r.Rule, err)
@@ -57,6 +58,39 @@ func (s *Store) RuleRun(ctx context.Context, jobID, rule string) (model.RuleRun,
 		return model.RuleRun{}, fmt.Errorf("run %s/%s: %w", jobID, rule, err)
 	}
 	return r, nil
+}
+
+// RuleRunHead returns the run's Head from its own key; a run stored
+// before heads were kept is read whole.
+func (s *Store) RuleRunHead(ctx context.Context, jobID, rule string) (model.RuleRun, error) {
+	var r model.RuleRun
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b := nested(tx, bucketRuns, jobID)
+		ok, err := get(b, rule+headSuffix, &r)
+		if err == nil && !ok {
+			ok, err = get(b, rule, &r)
+		}
+		if err == nil && !ok {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return model.RuleRun{}, fmt.Errorf("run %s/%s: %w", jobID, rule, err)
+	}
+	return r.Head(), nil
+}
+
+// putRun stores a run and, under its own key, its head.
+func putRun(b *bolt.Bucket, r model.RuleRun) error {
+	err := put(b, r.Rule, r)
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return err
+	}
+	if herr := put(b, r.Rule+headSuffix, r.Head()); herr != nil && !errors.Is(herr, errUnchanged) {
+		return herr
+	}
+	return err
 }
 
 // UpdateRuleRun applies fn to a rule's run and its job in one transaction.
@@ -87,7 +121,7 @@ func (s *Store) UpdateRuleRun(ctx context.Context, jobID, rule string, fn func(*
 		}
 		r, j = nr, nj
 		j.ID, r.JobID, r.Rule = jobID, jobID, rule
-		if err := put(rb, rule, r); err != nil && !errors.Is(err, errUnchanged) {
+		if err := putRun(rb, r); err != nil && !errors.Is(err, errUnchanged) {
 			return err
 		}
 		if err := put(jb, keyJob, j); err != nil && !errors.Is(err, errUnchanged) {

@@ -3,6 +3,7 @@ package firestore
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,7 +30,11 @@ func (s *Store) stagedReadRef(jobID, rule, groupID string) *firestore.DocumentRe
 }
 
 func (s *Store) runFields(r model.RuleRun) map[string]any {
+	// The head rides in a field beside the chunked record, so that the
+	// per-group steps read one small document (RuleRunHead).
+	head, _ := json.Marshal(r.Head())
 	return map[string]any{
+		"head":     string(head),
 		"rule":     r.Rule,
 		"gate":     r.Gate,
 		"finished": r.Finished,
@@ -97,6 +102,31 @@ func (s *Store) RuleRun(ctx context.Context, jobID, rule string) (model.RuleRun,
 		return model.RuleRun{}, fmt.Errorf("get run %s/%s: %w", jobID, rule, err)
 	}
 	return r, nil
+}
+
+// RuleRunHead returns the run's Head from its head field, without the
+// record's parts; a run stored before heads were kept is read whole.
+func (s *Store) RuleRunHead(ctx context.Context, jobID, rule string) (model.RuleRun, error) {
+	var r model.RuleRun
+	ref := s.runRef(jobID, rule)
+	err := s.view(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		doc, err := get(tx, ref)
+		if err != nil {
+			return err
+		}
+		if doc == nil {
+			return fmt.Errorf("run %s: %w", ref.Path, store.ErrNotFound)
+		}
+		if head, ok := doc.Data()["head"].(string); ok {
+			return json.Unmarshal([]byte(head), &r)
+		}
+		_, r, err = loadRun(tx, ref)
+		return err
+	})
+	if err != nil {
+		return model.RuleRun{}, fmt.Errorf("get run head %s/%s: %w", jobID, rule, err)
+	}
+	return r.Head(), nil
 }
 
 // UpdateRuleRun applies fn to a rule's run and its job in one transaction

@@ -24,7 +24,7 @@ func (s *Store) CreateRuleRun(ctx context.Context, r model.RuleRun) (model.RuleR
 			return cmp.Or(err, errUnchanged)
 		}
 		created = true
-		return s.runs.put(key(r.JobID, r.Rule), r)
+		return s.putRun(r)
 	})
 	if err != nil {
 		return model.RuleRun{}, false, fmt.Errorf("create run %s/%s: %w", r.JobID, r.Rule, err)
@@ -58,6 +58,28 @@ func (s *Store) RuleRun(ctx context.Context, jobID, rule string) (model.RuleRun,
 	return r, nil
 }
 
+// RuleRunHead returns the run's Head, kept under its own key as the
+// other stores keep it.
+func (s *Store) RuleRunHead(ctx context.Context, jobID, rule string) (model.RuleRun, error) {
+	var r model.RuleRun
+	err := s.read(ctx, func() error {
+		ok, err := s.runs.get(key(jobID, rule, "head"), &r)
+		if err == nil && !ok {
+			err = fmt.Errorf("run %s/%s: %w", jobID, rule, store.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return model.RuleRun{}, fmt.Errorf("get run head: %w", err)
+	}
+	return r, nil
+}
+
+// putRun stores a run and its head.
+func (s *Store) putRun(r model.RuleRun) error {
+	return changed(s.runs.put(key(r.JobID, r.Rule), r), s.runs.put(key(r.JobID, r.Rule, "head"), r.Head()))
+}
+
 // UpdateRuleRun applies fn to a rule's run and its job under the lock; fn
 // returning false writes nothing, and the stored values are returned.
 func (s *Store) UpdateRuleRun(ctx context.Context, jobID, rule string, fn func(*model.RuleRun, *model.Job) bool) (model.RuleRun, model.Job, error) {
@@ -79,7 +101,7 @@ func (s *Store) UpdateRuleRun(ctx context.Context, jobID, rule string, fn func(*
 		}
 		r, j = nr, nj
 		j.ID, r.JobID, r.Rule = jobID, jobID, rule
-		return changed(s.runs.put(key(jobID, rule), r), s.jobs.put(key(jobID), j))
+		return changed(s.putRun(r), s.jobs.put(key(jobID), j))
 	})
 	if err != nil {
 		return model.RuleRun{}, model.Job{}, fmt.Errorf("update run %s/%s: %w", jobID, rule, err)

@@ -61,6 +61,10 @@ func testCreateRuleRun(t *testing.T, s engine.Store) {
 	if diff := cmp.Diff(first, got, cmpOpts...); diff != "" {
 		t.Errorf("RuleRun mismatch (-want +got):\n%s", diff)
 	}
+	checkHead(t, s, first)
+	if _, err := s.RuleRunHead(ctx, "j9", "r1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RuleRunHead(j9, r1): err = %v, want one wrapping store.ErrNotFound", err)
+	}
 
 	// Runs are keyed by (job, rule).
 	for _, k := range [][2]string{{"j1", "r2"}, {"j2", "r1"}} {
@@ -249,9 +253,21 @@ func checkRunAndJob(t *testing.T, s engine.Store, wantRun model.RuleRun, wantJob
 	if diff := cmp.Diff(wantRun, run, cmpOpts...); diff != "" {
 		t.Errorf("stored run mismatch (-want +got):\n%s", diff)
 	}
+	checkHead(t, s, wantRun)
 	j, err := s.Job(t.Context(), wantJob.ID)
 	must(t, "Job", err)
 	if diff := cmp.Diff(wantJob, j, cmpOpts...); diff != "" {
 		t.Errorf("stored job mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// checkHead checks that RuleRunHead returns the stored run without its
+// lists.
+func checkHead(t *testing.T, s engine.Store, want model.RuleRun) {
+	t.Helper()
+	got, err := s.RuleRunHead(t.Context(), want.JobID, want.Rule)
+	must(t, "RuleRunHead", err)
+	if diff := cmp.Diff(want.Head(), got, cmpOpts...); diff != "" {
+		t.Errorf("RuleRunHead mismatch (-want +got):\n%s", diff)
 	}
 }
