@@ -21,6 +21,11 @@ type capabilities struct {
 	etag       bool
 	filter     bool
 	maxResults int
+	// bulkMaxOperations and bulkMaxPayload are the advertised Bulk
+	// limits; bulk is only set with a positive bulkMaxOperations.
+	// bulkMaxPayload is 0 when the server advertises none.
+	bulkMaxOperations int
+	bulkMaxPayload    int
 }
 
 type supported struct {
@@ -28,8 +33,12 @@ type supported struct {
 }
 
 type serviceProviderConfig struct {
-	Patch  supported `json:"patch"`
-	Bulk   supported `json:"bulk"`
+	Patch supported `json:"patch"`
+	Bulk  struct {
+		Supported      flexBool `json:"supported"`
+		MaxOperations  flexInt  `json:"maxOperations"`
+		MaxPayloadSize flexInt  `json:"maxPayloadSize"`
+	} `json:"bulk"`
 	ETag   supported `json:"etag"`
 	Filter struct {
 		Supported  flexBool `json:"supported"`
@@ -99,6 +108,14 @@ func (t *Target) discover(ctx context.Context) (capabilities, error) {
 		etag:       bool(spc.ETag.Supported),
 		filter:     bool(spc.Filter.Supported),
 		maxResults: int(spc.Filter.MaxResults),
+
+		bulkMaxOperations: int(spc.Bulk.MaxOperations),
+		bulkMaxPayload:    max(int(spc.Bulk.MaxPayloadSize), 0),
+	}
+	if c.bulkMaxOperations <= 0 {
+		// Bulk that takes no operation is no Bulk (RFC 7643 §5 makes
+		// maxOperations required).
+		c.bulk, c.bulkMaxOperations = false, 0
 	}
 	switch {
 	case c.maxResults <= 0:
@@ -112,7 +129,7 @@ func (t *Target) discover(ctx context.Context) (capabilities, error) {
 		// otherwise usually still serve them, so try and report failures.
 		t.logger.WarnContext(ctx, "ServiceProviderConfig says filter is unsupported; lookups may fail")
 	}
-	t.logger.DebugContext(ctx, "scim capabilities", "patch", c.patch, "bulk", c.bulk, "etag", c.etag, "filter", c.filter, "maxResults", c.maxResults)
+	t.logger.DebugContext(ctx, "scim capabilities", "patch", c.patch, "bulk", c.bulk, "bulkMaxOperations", c.bulkMaxOperations, "bulkMaxPayload", c.bulkMaxPayload, "etag", c.etag, "filter", c.filter, "maxResults", c.maxResults)
 	return c, nil
 }
 

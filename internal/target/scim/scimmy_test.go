@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/groupsync/groupsync/internal/engine"
+	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/target"
 	"github.com/groupsync/groupsync/internal/target/scim"
 	"github.com/groupsync/groupsync/internal/target/scim/scimmypeer"
@@ -110,5 +112,55 @@ func TestScimmyCheck(t *testing.T) {
 	err := bad.target(t, 100).Check(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("Check with a wrong token: err = %v, want a 401 message", err)
+	}
+}
+
+// TestScimmyCreateUsers runs a batch of creates against the peer. Its
+// server.js advertises no Bulk (scimmy-routers serves /Bulk, but the store
+// sets bulk: false), so this covers CreateUsers without Bulk on a
+// third-party server; the results must be the same with Bulk.
+func TestScimmyCreateUsers(t *testing.T) {
+	srv := startScimmy(t, 5)
+	tg := srv.target(t, 100)
+	active := target.CreateOptions{Active: true}
+	pre, err := tg.CreateUser(t.Context(), model.User{ID: "src-pre", Email: "pre@example.com"}, active)
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	var users []target.UserCreate
+	for i := range 7 {
+		users = append(users, target.UserCreate{User: model.User{ID: fmt.Sprintf("src-%d", i), Email: fmt.Sprintf("batch%d@example.com", i)}, Opts: active})
+	}
+	users = append(users,
+		target.UserCreate{User: model.User{ID: "src-pre", Email: "pre@example.com"}, Opts: active},
+		target.UserCreate{User: model.User{ID: "src-other", Email: "Batch0@example.com"}, Opts: active},
+		target.UserCreate{User: model.User{ID: "src-noemail"}, Opts: active},
+		users[3],
+	)
+	res := tg.CreateUsers(t.Context(), users)
+	if len(res) != len(users) {
+		t.Fatalf("CreateUsers returned %d results for %d users", len(res), len(users))
+	}
+	for i, r := range res[:7] {
+		if r.Err != nil || r.Adopted || r.TakenOver {
+			t.Errorf("user %d: %+v, want created", i, r)
+			continue
+		}
+		u, err := srv.User(t.Context(), r.ID)
+		if err != nil || u.UserName != users[i].User.Email || u.ExternalID != users[i].User.ID {
+			t.Errorf("user %d on the peer: %+v, %v; want %s with externalId %s", i, u, err, users[i].User.Email, users[i].User.ID)
+		}
+	}
+	if r := res[7]; r.Err != nil || !r.TakenOver || r.ID != pre.ID {
+		t.Errorf("existing own user: %+v, want %s taken over", r, pre.ID)
+	}
+	if r := res[8]; !errors.Is(r.Err, target.ErrConflict) {
+		t.Errorf("another source user with the same userName: err = %v, want ErrConflict", r.Err)
+	}
+	if r := res[9]; r.Err == nil || errors.Is(r.Err, target.ErrConflict) {
+		t.Errorf("user without email: err = %v, want a validation error", r.Err)
+	}
+	if r := res[10]; r.Err != nil || !r.TakenOver || r.ID != res[3].ID {
+		t.Errorf("user 3 again: %+v, want %s taken over", r, res[3].ID)
 	}
 }

@@ -6,7 +6,8 @@
 // changes per PATCH; refuses to replace or remove all members; has no PUT
 // for groups; and returns no members on a group GET. Options make it
 // stricter still (409 on re-adding a member, 400 on removing a non-member,
-// no filtered remove paths) or take away PATCH, to exercise fallbacks.
+// no filtered remove paths) or take away PATCH, to exercise fallbacks. Bulk
+// is unsupported unless Options.BulkMaxOperations turns it on.
 //
 // Tests reach it through the real scim client; they read its state with
 // User, Group and Members.
@@ -65,6 +66,18 @@ type Options struct {
 	// /ResourceTypes (without it that endpoint answers 404). The server
 	// stores the extension's attributes either way.
 	Enterprise bool
+	// BulkMaxOperations, when positive, advertises Bulk (RFC 7644 §3.7)
+	// with this maxOperations and serves POST /Bulk for POST operations
+	// on /Users. Without it the server advertises no Bulk and answers
+	// /Bulk with 501.
+	BulkMaxOperations int
+	// BulkMaxPayloadSize is the advertised maxPayloadSize in bytes
+	// (default 1 MiB with BulkMaxOperations); a larger Bulk body gets 413.
+	BulkMaxPayloadSize int
+	// BulkStatus, when set, is the status every POST /Bulk answers with,
+	// unapplied, with a detail saying Bulk is not supported: a server
+	// that advertises Bulk and does not serve it.
+	BulkStatus int
 }
 
 // User is a user as the server stores it.
@@ -104,6 +117,7 @@ type Server struct {
 	requests map[string]int
 	faults   []fault
 	patches  map[string]int
+	bulks    []BulkRequest
 }
 
 type fault struct {
@@ -122,6 +136,9 @@ func NewServer(opts Options) *Server {
 	}
 	if opts.MaxPatchMembers <= 0 {
 		opts.MaxPatchMembers = 100
+	}
+	if opts.BulkMaxOperations > 0 && opts.BulkMaxPayloadSize <= 0 {
+		opts.BulkMaxPayloadSize = 1 << 20
 	}
 	s := &Server{
 		opts:     opts,
@@ -273,12 +290,16 @@ func errorf(status int, scimType, format string, args ...any) *scimError {
 func writeError(w http.ResponseWriter, e *scimError) {
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(e.status)
-	json.NewEncoder(w).Encode(map[string]any{
+	json.NewEncoder(w).Encode(errorBody(e))
+}
+
+func errorBody(e *scimError) map[string]any {
+	return map[string]any{
 		"schemas":  []string{"urn:ietf:params:scim:api:messages:2.0:Error"},
 		"status":   strconv.Itoa(e.status),
 		"scimType": e.scimType,
 		"detail":   e.detail,
-	})
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, etag string, v any) {
@@ -328,6 +349,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		err = s.groups1(w, r)
 	case len(parts) == 2 && parts[0] == "Groups":
 		err = s.group(w, r, parts[1])
+	case len(parts) == 1 && parts[0] == "Bulk":
+		err = s.bulk(w, r)
 	default:
 		err = errorf(http.StatusNotFound, "", "no such endpoint %s %s", r.Method, path)
 	}
@@ -341,9 +364,13 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter) *scimError {
 		return errorf(http.StatusNotFound, "", "no such endpoint")
 	}
 	writeJSON(w, http.StatusOK, "", map[string]any{
-		"schemas":        []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
-		"patch":          map[string]any{"supported": !s.opts.NoPatch},
-		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
+		"patch":   map[string]any{"supported": !s.opts.NoPatch},
+		"bulk": map[string]any{
+			"supported":      s.opts.BulkMaxOperations > 0,
+			"maxOperations":  max(s.opts.BulkMaxOperations, 0),
+			"maxPayloadSize": s.opts.BulkMaxPayloadSize,
+		},
 		"filter":         map[string]any{"supported": true, "maxResults": s.opts.MaxResults},
 		"etag":           map[string]any{"supported": s.opts.ETag},
 		"sort":           map[string]any{"supported": false},

@@ -159,22 +159,32 @@ func (s *Server) users1(w http.ResponseWriter, r *http.Request) *scimError {
 		if err != nil {
 			return err
 		}
-		u := &User{Active: true}
-		for k, v := range body {
-			if err := setUserAttr(u, k, v); err != nil {
-				return err
-			}
-		}
-		if err := s.validateUser(u); err != nil {
+		u, err := s.createUser(body)
+		if err != nil {
 			return err
 		}
-		u.ID = s.newID("u")
-		u.version = 1
-		s.users[u.ID] = u
 		writeJSON(w, http.StatusCreated, s.etag(u.version), s.renderUser(u))
 		return nil
 	}
 	return errorf(http.StatusMethodNotAllowed, "", "method %s not allowed", r.Method)
+}
+
+// createUser stores the user a POST body describes, for POST /Users and
+// the POST operations of a Bulk request alike.
+func (s *Server) createUser(body map[string]any) (*User, *scimError) {
+	u := &User{Active: true}
+	for k, v := range body {
+		if err := setUserAttr(u, k, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.validateUser(u); err != nil {
+		return nil, err
+	}
+	u.ID = s.newID("u")
+	u.version = 1
+	s.users[u.ID] = u
+	return u, nil
 }
 
 func userMatches(u *User, cs []clause) bool {
