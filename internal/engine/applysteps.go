@@ -66,10 +66,6 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 	if len(h.Plan.Groups) == 0 {
 		return q.Publish(ctx, Step{Kind: StepFinish, JobID: jobID, Rule: rule})
 	}
-	problems, err := e.readProblems(ctx, jobID, rule)
-	if err != nil {
-		return err
-	}
 	creates := 0
 	for _, gp := range h.Plan.Groups {
 		if gp.CreateGroup {
@@ -80,7 +76,7 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 	for i, gp := range h.Plan.Groups {
 		ga := a.groupApply(gp)
 		ga.GroupCreates = creates
-		ga.Problems, ga.Cycles = problems[gp.GroupID].Problems, problems[gp.GroupID].Cycles
+		ga.Problems, ga.Cycles = h.Problems[gp.GroupID], h.Cycles[gp.GroupID]
 		steps[i] = Step{Kind: StepApply, JobID: jobID, Rule: rule, Apply: &ga}
 	}
 	return q.Publish(ctx, steps...)

@@ -123,7 +123,8 @@ func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model
 	if _, _, err := e.store.CreateRuleRun(ctx, scope); err != nil {
 		return fmt.Errorf("rule %s: store run: %w", h.Rule, err)
 	}
-	approved := model.HeldPlan{JobID: jobID, Rule: h.Rule, Plan: h.Plan, Decision: model.GateApproved, Reasons: h.Reasons, Created: e.opts.Now()}
+	approved := model.HeldPlan{JobID: jobID, Rule: h.Rule, Plan: h.Plan, Decision: model.GateApproved, Reasons: h.Reasons, Created: e.opts.Now(),
+		Problems: h.Problems, Cycles: h.Cycles}
 	if err := e.store.PutPlan(ctx, approved); err != nil {
 		return fmt.Errorf("rule %s: store plan: %w", h.Rule, err)
 	}

@@ -105,6 +105,7 @@ func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
 	g := plan.Decide(p, job.DryRun || r.DryRun)
 	now := e.opts.Now()
 	h := model.HeldPlan{JobID: jobID, Rule: rule, Plan: p, Decision: g.Decision, Reasons: g.Reasons, Created: now}
+	h.Problems, h.Cycles = readNotes(reads)
 	if err := e.store.PutPlan(ctx, h); err != nil {
 		return retry(fmt.Errorf("rule %s: store plan: %w", rule, err))
 	}
@@ -132,13 +133,8 @@ func (e *Engine) afterGate(ctx context.Context, q Queue, run model.RuleRun) erro
 	if err != nil {
 		return err
 	}
-	problems, err := e.readProblems(ctx, run.JobID, run.Rule)
-	if err != nil {
-		return err
-	}
 	for _, res := range e.planOnly(run.JobID, run.Rule, h.Plan.Groups, run.Gate == model.GateHeld) {
-		ga := problems[res.GroupID]
-		res.Problems, res.Cycles = ga.Problems, ga.Cycles
+		res.Problems, res.Cycles = h.Problems[res.GroupID], h.Cycles[res.GroupID]
 		if err := e.record(ctx, res); err != nil {
 			return err
 		}
@@ -146,18 +142,24 @@ func (e *Engine) afterGate(ctx context.Context, q Queue, run model.RuleRun) erro
 	return q.Publish(ctx, Step{Kind: StepFinish, JobID: run.JobID, Rule: run.Rule})
 }
 
-// readProblems returns each staged group's read problems and cycles, for
-// its result.
-func (e *Engine) readProblems(ctx context.Context, jobID, rule string) (map[string]GroupApply, error) {
-	reads, err := e.store.Staged(ctx, jobID, rule)
-	if err != nil {
-		return nil, retry(fmt.Errorf("rule %s: read staged groups: %w", rule, err))
-	}
-	out := make(map[string]GroupApply, len(reads))
+// readNotes collects the reads' problems and cycles by group ID, for the
+// held plan.
+func readNotes(reads []model.Membership) (problems map[string][]string, cycles map[string][][]string) {
 	for _, m := range reads {
-		out[m.Group.ID] = GroupApply{Problems: m.Problems, Cycles: m.Cycles}
+		if len(m.Problems) > 0 {
+			if problems == nil {
+				problems = map[string][]string{}
+			}
+			problems[m.Group.ID] = m.Problems
+		}
+		if len(m.Cycles) > 0 {
+			if cycles == nil {
+				cycles = map[string][][]string{}
+			}
+			cycles[m.Group.ID] = m.Cycles
+		}
 	}
-	return out, nil
+	return problems, cycles
 }
 
 // record stores a group's result and reports progress.

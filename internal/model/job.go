@@ -132,6 +132,11 @@ type HeldPlan struct {
 	Decision string    `json:"decision,omitempty"`
 	Reasons  []string  `json:"reasons"`
 	Created  time.Time `json:"created"`
+	// Problems and Cycles are the reads' problems and membership cycles
+	// by group ID, for the groups' results: the steps after the gate need
+	// them but not the reads.
+	Problems map[string][]string   `json:"problems,omitempty"`
+	Cycles   map[string][][]string `json:"cycles,omitempty"`
 }
 
 // IsHeld reports whether the plan waits for an operator.
