@@ -62,7 +62,8 @@ func (a *applier) fail(sourceID, msg string) {
 }
 
 // createUsers creates the users the plan needs that have no ownership
-// record yet (a redelivered step skips the ones it already made).
+// record yet (a redelivered step skips the ones it already made). A target
+// that creates in batches (SCIM Bulk) gets the users a chunk per worker.
 func (a *applier) createUsers(ctx context.Context, users []model.User) {
 	var todo []model.User
 	for _, u := range users {
@@ -72,53 +73,95 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 	}
 	expectCreates(a.tgt, model.KindUser, len(todo))
 	pol := a.rule.Policy
-	a.e.pool(len(todo), func(i int) {
-		u := todo[i]
-		active := !pol.CreateAsDisabled && !u.Suspended
+	req := func(u model.User) target.UserCreate {
 		u.PasswordHash = a.passwordHash(ctx, u.ID)
-		c, err := a.tgt.CreateUser(ctx, u, target.CreateOptions{Active: active, Adopt: pol.AdoptExisting})
-		if err != nil {
-			if errors.Is(err, target.ErrConflict) {
-				a.fail(u.ID, fmt.Sprintf("user %s: exists in the target and is not owned by groupsync (set policy.adopt_existing to adopt it)", u.Email))
-			} else {
-				a.fail(u.ID, fmt.Sprintf("create user %s: %v", u.Email, err))
+		return target.UserCreate{User: u, Opts: target.CreateOptions{Active: !pol.CreateAsDisabled && !u.Suspended, Adopt: pol.AdoptExisting}}
+	}
+	if bc, ok := a.tgt.(batchCreator); ok {
+		chunks := chunk(todo, min(createChunk, max(1, (len(todo)+a.e.opts.Workers-1)/a.e.opts.Workers)))
+		a.e.pool(len(chunks), func(i int) {
+			reqs := make([]target.UserCreate, len(chunks[i]))
+			for k, u := range chunks[i] {
+				reqs[k] = req(u)
 			}
-			return
-		}
-		o := model.Owned{
-			Rule: a.rule.Name, Kind: model.KindUser, SourceID: u.ID, TargetID: c.ID,
-			Created: !c.Adopted, Email: u.Email, Name: u.DisplayName, Active: active,
-			Hash: model.UserHash(u), Updated: a.e.opts.Now(),
-		}
-		if c.Adopted {
-			// The adopted object's attributes are unknown: plan an update.
-			o.Hash = ""
-		}
-		if c.Note != "" {
-			a.mu.Lock()
-			a.notes = append(a.notes, c.Note)
-			a.mu.Unlock()
-		}
-		if c.TakenOver {
-			a.mu.Lock()
-			a.notes = append(a.notes, fmt.Sprintf("user %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", u.Email))
-			a.mu.Unlock()
-		}
-		if err := a.e.store.PutOwned(ctx, o); err != nil {
-			a.fail(u.ID, fmt.Sprintf("record user %s: %v", u.Email, err))
-			return
-		}
-		a.mu.Lock()
-		a.users[u.ID] = o
-		if c.Adopted {
-			a.counts.UsersUpdated++
-			a.changes = append(a.changes, model.UserChange{Action: model.UserUpdated, SourceID: u.ID, Email: u.Email})
-		} else {
-			a.counts.UsersCreated++
-			a.changes = append(a.changes, model.UserChange{Action: model.UserCreated, SourceID: u.ID, Email: u.Email})
-		}
-		a.mu.Unlock()
+			for k, res := range bc.CreateUsers(ctx, reqs) {
+				a.created(ctx, reqs[k], res.Created, res.Err)
+			}
+		})
+		return
+	}
+	a.e.pool(len(todo), func(i int) {
+		r := req(todo[i])
+		c, err := a.tgt.CreateUser(ctx, r.User, r.Opts)
+		a.created(ctx, r, c, err)
 	})
+}
+
+// batchCreator is a target that creates many users in few requests.
+// Each result means what CreateUser's would for that user.
+type batchCreator interface {
+	CreateUsers(ctx context.Context, users []target.UserCreate) []target.CreateResult
+}
+
+// createChunk is the most users one worker hands a batchCreator at once:
+// a few Bulk requests' worth, so that the pool keeps every worker busy.
+const createChunk = 500
+
+func chunk[T any](s []T, n int) [][]T {
+	var out [][]T
+	for len(s) > 0 {
+		k := min(n, len(s))
+		out = append(out, s[:k:k])
+		s = s[k:]
+	}
+	return out
+}
+
+// created records the outcome of one user's create: its ownership record,
+// counts and audit entry, or the error.
+func (a *applier) created(ctx context.Context, r target.UserCreate, c target.Created, err error) {
+	u := r.User
+	if err != nil {
+		if errors.Is(err, target.ErrConflict) {
+			a.fail(u.ID, fmt.Sprintf("user %s: exists in the target and is not owned by groupsync (set policy.adopt_existing to adopt it)", u.Email))
+		} else {
+			a.fail(u.ID, fmt.Sprintf("create user %s: %v", u.Email, err))
+		}
+		return
+	}
+	o := model.Owned{
+		Rule: a.rule.Name, Kind: model.KindUser, SourceID: u.ID, TargetID: c.ID,
+		Created: !c.Adopted, Email: u.Email, Name: u.DisplayName, Active: r.Opts.Active,
+		Hash: model.UserHash(u), Updated: a.e.opts.Now(),
+	}
+	if c.Adopted {
+		// The adopted object's attributes are unknown: plan an update.
+		o.Hash = ""
+	}
+	if c.Note != "" {
+		a.mu.Lock()
+		a.notes = append(a.notes, c.Note)
+		a.mu.Unlock()
+	}
+	if c.TakenOver {
+		a.mu.Lock()
+		a.notes = append(a.notes, fmt.Sprintf("user %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", u.Email))
+		a.mu.Unlock()
+	}
+	if err := a.e.store.PutOwned(ctx, o); err != nil {
+		a.fail(u.ID, fmt.Sprintf("record user %s: %v", u.Email, err))
+		return
+	}
+	a.mu.Lock()
+	a.users[u.ID] = o
+	if c.Adopted {
+		a.counts.UsersUpdated++
+		a.changes = append(a.changes, model.UserChange{Action: model.UserUpdated, SourceID: u.ID, Email: u.Email})
+	} else {
+		a.counts.UsersCreated++
+		a.changes = append(a.changes, model.UserChange{Action: model.UserCreated, SourceID: u.ID, Email: u.Email})
+	}
+	a.mu.Unlock()
 }
 
 // passwordSource is a source that can hand over a user's password hash
