@@ -314,10 +314,10 @@ func TestBulkRefusedFallsBack(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		// tries is how many times the client sends the refused request:
-		// 5xx are retried like any other.
+		// a refusal is not retried, 501 included.
 		tries int
 	}{
-		{http.StatusNotImplemented, 6},
+		{http.StatusNotImplemented, 1},
 		{http.StatusNotFound, 1},
 		{http.StatusMethodNotAllowed, 1},
 		{http.StatusBadRequest, 1}, // with a detail saying Bulk is unsupported

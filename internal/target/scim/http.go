@@ -36,7 +36,9 @@ type response struct {
 }
 
 // do sends req, retrying 429, 5xx and network errors with capped, jittered
-// backoff that honours Retry-After. Other statuses ≥ 300 return an *Error.
+// backoff that honours Retry-After. Other statuses ≥ 300 return an *Error,
+// as do 501 and 505: they say the server lacks what the request needs
+// (PATCH, Bulk), which no retry changes, and callers fall back on them.
 func (t *Target) do(ctx context.Context, req request) (*response, error) {
 	var payload []byte
 	if req.body != nil {
@@ -65,7 +67,7 @@ func (t *Target) do(ctx context.Context, req request) (*response, error) {
 				return nil, fmt.Errorf("scim: %s %s: %w", req.method, req.path, err)
 			}
 			t.logger.WarnContext(ctx, "scim request failed; retrying", "method", req.method, "path", req.path, "err", err.Error(), "attempt", attempt+1)
-		case resp.status == http.StatusTooManyRequests || resp.status >= 500:
+		case retryable(resp.status):
 			if attempt >= t.maxRetries {
 				return nil, parseError(req.method, req.path, resp.status, resp.body, t.token)
 			}
@@ -83,6 +85,16 @@ func (t *Target) do(ctx context.Context, req request) (*response, error) {
 			return nil, err
 		}
 	}
+}
+
+// retryable reports whether a status may be transient: 429 and 5xx, but
+// not 501 Not Implemented nor 505 HTTP Version Not Supported.
+func retryable(status int) bool {
+	switch status {
+	case http.StatusNotImplemented, http.StatusHTTPVersionNotSupported:
+		return false
+	}
+	return status == http.StatusTooManyRequests || status >= 500
 }
 
 func (t *Target) send(ctx context.Context, req request, u string, payload []byte, retry bool) (*response, error) {

@@ -173,6 +173,44 @@ func TestRetriesAreCapped(t *testing.T) {
 	}
 }
 
+// TestNotImplementedIsNotRetried: 501 and 505 say the server lacks what
+// the request needs, so the client falls back (501 on PATCH: GET and PUT)
+// or fails at once instead of sending the request again.
+func TestNotImplementedIsNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		// wantErr is whether DisableUser fails: 501 on a PATCH falls back
+		// to PUT, 505 has no fallback.
+		wantErr bool
+	}{
+		{http.StatusNotImplemented, false},
+		{http.StatusHTTPVersionNotSupported, true},
+	} {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			srv := scimtest.NewServer(scimtest.Options{})
+			defer srv.Close()
+			tg := newTarget(t, srv, 100)
+			id := createUsers(t, tg, 1)[0]
+			before := tg.Stats()
+			srv.Fail(http.MethodPatch, 10, tc.status, "")
+			err := tg.DisableUser(t.Context(), id)
+			if got := err != nil; got != tc.wantErr {
+				t.Errorf("DisableUser after a %d: err = %v, want error %t", tc.status, err, tc.wantErr)
+			}
+			after := tg.Stats()
+			if got := after.Requests[http.MethodPatch] - before.Requests[http.MethodPatch]; got != 1 {
+				t.Errorf("PATCH requests = %d, want 1", got)
+			}
+			if got := after.Retries - before.Retries; got != 0 {
+				t.Errorf("Retries = %d, want 0", got)
+			}
+			if u, _ := srv.User(id); u.Active != tc.wantErr {
+				t.Errorf("user active = %t after DisableUser, want %t", u.Active, tc.wantErr)
+			}
+		})
+	}
+}
+
 func TestClientErrorsAreNotRetriedAndCarryDetail(t *testing.T) {
 	srv := scimtest.NewServer(scimtest.Options{})
 	defer srv.Close()
