@@ -155,7 +155,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Target, error) 
 type Stats struct {
 	// Requests by method: GET, POST, PATCH, PUT, DELETE.
 	Requests map[string]int
-	// Writes is the number of POST, PATCH, PUT and DELETE requests.
+	// Writes is the number of write operations: POST, PATCH, PUT and
+	// DELETE requests, except that a Bulk request counts each of its
+	// operations, not itself.
 	Writes int
 	// Retries is the number of requests that repeated an earlier one
 	// after 429, 5xx or a network error.

@@ -121,14 +121,7 @@ func (t *Target) create(ctx context.Context, kind, key, path string, body any, f
 	}
 	resp, err := t.do(ctx, request{method: http.MethodPost, path: path, body: body})
 	if statusOf(err) == http.StatusConflict {
-		existing, lerr := lookup(ctx)
-		switch {
-		case lerr != nil:
-			return target.Created{}, fmt.Errorf("scim: create %s %s: %w; look up after conflict: %w", kind, key, err, lerr)
-		case existing.id == "":
-			return target.Created{}, fmt.Errorf("scim: create %s %s: the server reports it exists but none matches its name or externalId: %w: %w", kind, key, target.ErrConflict, err)
-		}
-		return adopt(kind, key, existing, opts)
+		return t.resolveConflict(ctx, kind, key, err, lookup, opts)
 	}
 	if err != nil {
 		return target.Created{}, fmt.Errorf("scim: create %s %s: %w", kind, key, err)
