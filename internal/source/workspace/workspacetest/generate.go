@@ -161,3 +161,23 @@ func groupID(rng *rand.Rand) string {
 	}
 	return string(b)
 }
+
+// AddLargeGroups adds n groups named large-K@DOMAIN of size distinct users
+// each, picked with seed: the few very large groups (all of engineering,
+// a region) that bound a sync's memory.
+func (o *Org) AddLargeGroups(seed uint64, n, size int) {
+	rng := rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
+	size = min(size, len(o.Users))
+	for k := range n {
+		g := &Group{
+			ID:          groupID(rng),
+			Email:       fmt.Sprintf("large-%d@%s", k+1, o.Domain),
+			Name:        fmt.Sprintf("large %d", k+1),
+			Description: "Generated large group",
+		}
+		for _, i := range rng.Perm(len(o.Users))[:size] {
+			g.Members = append(g.Members, Member{ID: o.Users[i].ID, Type: TypeUser, Role: RoleMember})
+		}
+		o.Groups = append(o.Groups, g)
+	}
+}
