@@ -93,11 +93,16 @@ func (s *Server) page(q url.Values) (start, count int, err *scimError) {
 	return start, count, nil
 }
 
-func listResponse(resources []any, start, count int) map[string]any {
-	total := len(resources)
-	from := min(start-1, total)
-	to := min(from+count, total)
-	page := resources[from:to]
+// pageOf returns the page of ids that startIndex start and count ask for,
+// so that a listing renders only the resources it returns.
+func pageOf(ids []string, start, count int) []string {
+	from := min(start-1, len(ids))
+	to := min(from+count, len(ids))
+	return ids[from:to]
+}
+
+// listResponse is a ListResponse of page, one page of total resources.
+func listResponse(total, start int, page []any) map[string]any {
 	return map[string]any{
 		"schemas":      []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 		"totalResults": total,

@@ -1,6 +1,7 @@
 package scimtest
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -8,19 +9,20 @@ import (
 
 var groupFilterAttrs = map[string]bool{"displayname": true, "externalid": true, "id": true, "members.value": true}
 
-func (s *Server) renderGroup(g *Group, members bool) map[string]any {
+func (s *Server) renderGroup(g *group, members bool) map[string]any {
 	m := map[string]any{
 		"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:Group"},
-		"id":          g.ID,
-		"displayName": g.DisplayName,
+		"id":          g.id,
+		"displayName": g.displayName,
 		"meta":        map[string]any{"resourceType": "Group", "version": s.etag(g.version)},
 	}
-	if g.ExternalID != "" {
-		m["externalId"] = g.ExternalID
+	if g.externalID != "" {
+		m["externalId"] = g.externalID
 	}
 	if members {
-		ms := make([]map[string]any, len(g.Members))
-		for i, id := range g.Members {
+		list := g.members.list()
+		ms := make([]map[string]any, len(list))
+		for i, id := range list {
 			ms[i] = map[string]any{"value": id, "type": "User"}
 		}
 		m["members"] = ms
@@ -28,21 +30,100 @@ func (s *Server) renderGroup(g *Group, members bool) map[string]any {
 	return m
 }
 
-func (s *Server) validateGroup(g *Group) *scimError {
-	if g.DisplayName == "" {
+// validateGroup checks a group that is to be stored under id: a
+// displayName no other group has (case-insensitive), and members that are
+// all users.
+func (s *Server) validateGroup(id, displayName string, members []string) *scimError {
+	if displayName == "" {
 		return errorf(http.StatusBadRequest, "invalidValue", "displayName is required")
 	}
-	for _, o := range s.groups {
-		if o.ID != g.ID && strings.EqualFold(o.DisplayName, g.DisplayName) {
-			return errorf(http.StatusConflict, "uniqueness", "group %s already exists", g.DisplayName)
+	for _, o := range s.groupNames[foldKey(displayName)] {
+		if o != id {
+			return errorf(http.StatusConflict, "uniqueness", "group %s already exists", displayName)
 		}
 	}
-	for _, m := range g.Members {
+	for _, m := range members {
 		if _, ok := s.users[m]; !ok {
 			return errorf(http.StatusBadRequest, "invalidValue", "member %q is not a user", m)
 		}
 	}
 	return nil
+}
+
+// storeGroup stores g in place of old (nil for a new group) and updates
+// the indexes.
+func (s *Server) storeGroup(old, g *group) {
+	if old != nil {
+		s.unindexGroup(old)
+	} else {
+		s.groupOrder = nil
+	}
+	s.groups[g.id] = g
+	s.indexGroup(g)
+}
+
+func (s *Server) indexGroup(g *group) {
+	s.groupNames.add(foldKey(g.displayName), g.id)
+	s.groupExtIDs.add(g.externalID, g.id)
+}
+
+func (s *Server) unindexGroup(g *group) {
+	s.groupNames.remove(foldKey(g.displayName), g.id)
+	s.groupExtIDs.remove(g.externalID, g.id)
+}
+
+func (s *Server) dropGroup(g *group) {
+	s.unindexGroup(g)
+	delete(s.groups, g.id)
+	s.groupOrder = nil
+}
+
+// findGroups returns the IDs of the groups that match cs, sorted, as
+// findUsers does; a filter on members.value alone checks every group's
+// member set.
+func (s *Server) findGroups(cs []clause) []string {
+	if len(cs) == 0 {
+		return s.sortedGroupIDs()
+	}
+	ids, indexed := s.indexedGroups(cs)
+	if !indexed {
+		ids = s.sortedGroupIDs()
+	}
+	var out []string
+	for _, id := range ids {
+		if groupMatches(s.groups[id], cs) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// indexedGroups returns, sorted, the groups an index has for the first
+// clause that one can answer: one on id, displayName or externalId with a
+// value that is not empty; indexed is false when none can.
+func (s *Server) indexedGroups(cs []clause) (ids []string, indexed bool) {
+	for _, c := range cs {
+		switch {
+		case c.value == "":
+		case c.attr == "id":
+			if _, ok := s.groups[c.value]; ok {
+				return []string{c.value}, true
+			}
+			return nil, true
+		case c.attr == "displayname":
+			return slices.Sorted(slices.Values(s.groupNames[foldKey(c.value)])), true
+		case c.attr == "externalid":
+			return slices.Sorted(slices.Values(s.groupExtIDs[c.value])), true
+		}
+	}
+	return nil, false
+}
+
+func (s *Server) sortedGroupIDs() []string {
+	if s.groupOrder == nil {
+		s.groupOrder = slices.Sorted(maps.Keys(s.groups))
+	}
+	return s.groupOrder
 }
 
 // memberIDs reads a members value array.
@@ -73,8 +154,8 @@ func (s *Server) groups1(w http.ResponseWriter, r *http.Request) *scimError {
 				return err
 			}
 			if err != nil || (s.opts.EmptyUnsupportedFilter && filtersMembers(match)) {
-				start, count, _ := s.page(r.URL.Query())
-				writeJSON(w, http.StatusOK, "", listResponse(nil, start, count))
+				start, _, _ := s.page(r.URL.Query())
+				writeJSON(w, http.StatusOK, "", listResponse(0, start, nil))
 				return nil
 			}
 		}
@@ -82,61 +163,69 @@ func (s *Server) groups1(w http.ResponseWriter, r *http.Request) *scimError {
 		if err != nil {
 			return err
 		}
-		var all []*Group
-		for _, g := range s.groups {
-			if groupMatches(g, match) {
-				all = append(all, g)
-			}
+		ids := s.findGroups(match)
+		page := pageOf(ids, start, count)
+		res := make([]any, len(page))
+		for i, id := range page {
+			res[i] = s.renderGroup(s.groups[id], false)
 		}
-		slices.SortFunc(all, func(a, b *Group) int { return strings.Compare(a.ID, b.ID) })
-		res := make([]any, len(all))
-		for i, g := range all {
-			res[i] = s.renderGroup(g, false)
-		}
-		writeJSON(w, http.StatusOK, "", listResponse(res, start, count))
+		writeJSON(w, http.StatusOK, "", listResponse(len(ids), start, res))
 		return nil
 	case http.MethodPost:
 		body, err := decodeBody(r)
 		if err != nil {
 			return err
 		}
-		g := &Group{}
-		g.DisplayName, _ = body["displayName"].(string)
-		g.ExternalID, _ = body["externalId"].(string)
-		if v, ok := body["members"]; ok {
-			if g.Members, err = memberIDs(v); err != nil {
-				return err
-			}
-		}
-		if err := s.validateGroup(g); err != nil {
+		g, err := s.groupFromBody("", body)
+		if err != nil {
 			return err
 		}
-		g.ID = s.newID("g")
+		g.id = s.newID("g")
 		g.version = 1
-		s.groups[g.ID] = g
+		s.storeGroup(nil, g)
 		writeJSON(w, http.StatusCreated, s.etag(g.version), s.renderGroup(g, s.opts.MembersInGet))
 		return nil
 	}
 	return errorf(http.StatusMethodNotAllowed, "", "method %s not allowed", r.Method)
 }
 
-func groupMatches(g *Group, cs []clause) bool {
+// groupFromBody reads and checks the group a POST or PUT body describes,
+// to be stored under id.
+func (s *Server) groupFromBody(id string, body map[string]any) (*group, *scimError) {
+	g := &group{id: id}
+	g.displayName, _ = body["displayName"].(string)
+	g.externalID, _ = body["externalId"].(string)
+	var ids []string
+	if v, ok := body["members"]; ok {
+		var err *scimError
+		if ids, err = memberIDs(v); err != nil {
+			return nil, err
+		}
+	}
+	g.members = newMemberSet(ids)
+	if err := s.validateGroup(id, g.displayName, ids); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func groupMatches(g *group, cs []clause) bool {
 	for _, c := range cs {
 		switch c.attr {
 		case "displayname":
-			if !strings.EqualFold(g.DisplayName, c.value) {
+			if !strings.EqualFold(g.displayName, c.value) {
 				return false
 			}
 		case "externalid":
-			if g.ExternalID != c.value {
+			if g.externalID != c.value {
 				return false
 			}
 		case "id":
-			if g.ID != c.value {
+			if g.id != c.value {
 				return false
 			}
 		case "members.value":
-			if !slices.Contains(g.Members, c.value) {
+			if !g.members.has(c.value) {
 				return false
 			}
 		}
@@ -154,7 +243,7 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, id string) *scimE
 		writeJSON(w, http.StatusOK, s.etag(g.version), s.renderGroup(g, (s.opts.MembersInGet || s.opts.NoPatch) && !s.opts.HideMembers))
 		return nil
 	case http.MethodDelete:
-		delete(s.groups, id)
+		s.dropGroup(g)
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	case http.MethodPut:
@@ -168,20 +257,12 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, id string) *scimE
 		if err != nil {
 			return err
 		}
-		n := &Group{ID: id}
-		n.DisplayName, _ = body["displayName"].(string)
-		n.ExternalID, _ = body["externalId"].(string)
-		if v, ok := body["members"]; ok {
-			if n.Members, err = memberIDs(v); err != nil {
-				return err
-			}
-		}
-		n.Members = dedupe(n.Members)
-		if err := s.validateGroup(n); err != nil {
+		n, err := s.groupFromBody(id, body)
+		if err != nil {
 			return err
 		}
 		n.version = g.version + 1
-		s.groups[id] = n
+		s.storeGroup(g, n)
 		writeJSON(w, http.StatusOK, s.etag(n.version), s.renderGroup(n, true))
 		return nil
 	case http.MethodPatch:
@@ -199,12 +280,11 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, id string) *scimE
 		if err != nil {
 			return err
 		}
-		n, err := s.patchGroup(g, ops)
+		p, err := s.patchGroup(g, ops)
 		if err != nil {
 			return err
 		}
-		n.version = g.version + 1
-		s.groups[id] = n
+		s.applyGroupPatch(g, p)
 		// AWS answers a group PATCH with 204 and no body.
 		w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -212,29 +292,46 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request, id string) *scimE
 	return errorf(http.StatusMethodNotAllowed, "", "method %s not allowed", r.Method)
 }
 
-func dedupe(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out
+// groupPatch is what a group PATCH changes, worked out without touching
+// the group so that a PATCH that fails changes nothing, and without
+// copying its members, so that a PATCH costs what it changes.
+type groupPatch struct {
+	displayName string
+	externalID  string
+	// edits are the member changes that take effect, in order.
+	edits []memberEdit
 }
 
-// patchGroup applies ops to a copy of g, all or nothing.
-func (s *Server) patchGroup(g *Group, ops []op) (*Group, *scimError) {
-	n := *g
-	n.Members = slices.Clone(g.Members)
+type memberEdit struct {
+	id  string
+	add bool
+}
+
+// patchGroup works out the effect of ops on g, all or nothing.
+func (s *Server) patchGroup(g *group, ops []op) (*groupPatch, *scimError) {
+	p := &groupPatch{displayName: g.displayName, externalID: g.externalID}
+	// changed is the membership of the IDs that earlier operations of
+	// this PATCH added or removed.
+	changed := map[string]bool{}
+	isMember := func(id string) bool {
+		if in, ok := changed[id]; ok {
+			return in
+		}
+		return g.members.has(id)
+	}
+	set := func(id string, add bool) {
+		changed[id] = add
+		p.edits = append(p.edits, memberEdit{id: id, add: add})
+	}
 	changes := 0
 	remove := func(id string) *scimError {
-		if !slices.Contains(n.Members, id) {
+		if !isMember(id) {
 			if s.opts.RejectMissingRemove {
 				return errorf(http.StatusBadRequest, "noTarget", "%s is not a member", id)
 			}
 			return nil
 		}
-		n.Members = slices.DeleteFunc(n.Members, func(m string) bool { return m == id })
+		set(id, false)
 		return nil
 	}
 	for _, o := range ops {
@@ -250,13 +347,13 @@ func (s *Server) patchGroup(g *Group, ops []op) (*Group, *scimError) {
 				if _, ok := s.users[id]; !ok {
 					return nil, errorf(http.StatusBadRequest, "invalidValue", "member %q is not a user", id)
 				}
-				if slices.Contains(n.Members, id) {
+				if isMember(id) {
 					if s.opts.RejectDuplicateAdd {
 						return nil, errorf(http.StatusConflict, "uniqueness", "%s is already a member", id)
 					}
 					continue
 				}
-				n.Members = append(n.Members, id)
+				set(id, true)
 			}
 		case o.Op == "remove" && strings.HasPrefix(lp, "members[value eq "):
 			if s.opts.RejectFilteredRemove {
@@ -292,9 +389,9 @@ func (s *Server) patchGroup(g *Group, ops []op) (*Group, *scimError) {
 				return nil, errorf(http.StatusBadRequest, "invalidValue", "%s must be a string", o.Path)
 			}
 			if lp == "displayname" {
-				n.DisplayName = v
+				p.displayName = v
 			} else {
-				n.ExternalID = v
+				p.externalID = v
 			}
 		case o.Op == "replace" && lp == "":
 			m, _ := o.Value.(map[string]any)
@@ -304,9 +401,9 @@ func (s *Server) patchGroup(g *Group, ops []op) (*Group, *scimError) {
 				case !ok:
 					return nil, errorf(http.StatusBadRequest, "invalidValue", "%s must be a string", k)
 				case strings.EqualFold(k, "displayName"):
-					n.DisplayName = sv
+					p.displayName = sv
 				case strings.EqualFold(k, "externalId"):
-					n.ExternalID = sv
+					p.externalID = sv
 				default:
 					return nil, errorf(http.StatusBadRequest, "invalidPath", "unsupported attribute %q", k)
 				}
@@ -318,8 +415,35 @@ func (s *Server) patchGroup(g *Group, ops []op) (*Group, *scimError) {
 	if changes > s.opts.MaxPatchMembers {
 		return nil, errorf(http.StatusBadRequest, "tooMany", "%d member changes in one request; at most %d", changes, s.opts.MaxPatchMembers)
 	}
-	if err := s.validateGroup(&n); err != nil {
+	// Added members were checked as they came; the others are users
+	// unless AddGroup stored one that is not.
+	var members []string
+	if s.dangling {
+		m := g.members.clone()
+		p.applyTo(&m)
+		members = m.list()
+	}
+	if err := s.validateGroup(g.id, p.displayName, members); err != nil {
 		return nil, err
 	}
-	return &n, nil
+	return p, nil
+}
+
+func (p *groupPatch) applyTo(m *memberSet) {
+	for _, e := range p.edits {
+		if e.add {
+			m.add(e.id)
+		} else {
+			m.remove(e.id)
+		}
+	}
+}
+
+// applyGroupPatch stores what patchGroup worked out.
+func (s *Server) applyGroupPatch(g *group, p *groupPatch) {
+	s.unindexGroup(g)
+	g.displayName, g.externalID = p.displayName, p.externalID
+	s.indexGroup(g)
+	p.applyTo(&g.members)
+	g.version++
 }

@@ -96,13 +96,33 @@ type User struct {
 	version    int
 }
 
-// Group is a group as the server stores it; Members are user IDs.
+// Group is a group as the server stores it; Members are user IDs, each
+// once (the server keeps a set: AddGroup and POST /Groups store a repeated
+// member once).
 type Group struct {
 	ID          string
 	ExternalID  string
 	DisplayName string
 	Members     []string
+}
+
+// group is how the server holds a Group: with a member set, so that a
+// PATCH of a large group costs what it changes.
+type group struct {
+	id          string
+	externalID  string
+	displayName string
+	members     memberSet
 	version     int
+}
+
+func (g *group) export() Group {
+	return Group{
+		ID:          g.id,
+		ExternalID:  g.externalID,
+		DisplayName: g.displayName,
+		Members:     slices.Sorted(slices.Values(g.members.list())),
+	}
 }
 
 // Server is a running fake SCIM provider on 127.0.0.1.
@@ -110,10 +130,25 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 
-	mu       sync.Mutex
-	next     int
-	users    map[string]*User
-	groups   map[string]*Group
+	mu   sync.Mutex
+	next int
+	// users and groups are kept with indexes (index.go) that every write
+	// updates through storeUser, dropUser, storeGroup and dropGroup.
+	users map[string]*User
+	// userNames is keyed on foldKey(userName), userExtIDs on externalId.
+	userNames, userExtIDs multiIndex
+	// userOrder is the user IDs sorted, as listings return them; nil
+	// after a create or delete until the next listing.
+	userOrder []string
+	groups    map[string]*group
+	// groupNames is keyed on foldKey(displayName), groupExtIDs on
+	// externalId.
+	groupNames, groupExtIDs multiIndex
+	groupOrder              []string
+	// dangling is set once AddGroup stored a member that is not a user:
+	// from then on a group PATCH checks all the group's members, not
+	// only those it adds.
+	dangling bool
 	requests map[string]int
 	faults   []fault
 	patches  map[string]int
@@ -141,11 +176,15 @@ func NewServer(opts Options) *Server {
 		opts.BulkMaxPayloadSize = 1 << 20
 	}
 	s := &Server{
-		opts:     opts,
-		users:    make(map[string]*User),
-		groups:   make(map[string]*Group),
-		requests: make(map[string]int),
-		patches:  make(map[string]int),
+		opts:        opts,
+		users:       make(map[string]*User),
+		userNames:   make(multiIndex),
+		userExtIDs:  make(multiIndex),
+		groups:      make(map[string]*group),
+		groupNames:  make(multiIndex),
+		groupExtIDs: make(multiIndex),
+		requests:    make(map[string]int),
+		patches:     make(map[string]int),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
@@ -195,9 +234,7 @@ func (s *Server) Group(id string) (Group, bool) {
 	if !ok {
 		return Group{}, false
 	}
-	c := *g
-	c.Members = slices.Sorted(slices.Values(g.Members))
-	return c, true
+	return g.export(), true
 }
 
 // Groups returns copies of all stored groups with sorted members, sorted
@@ -207,9 +244,7 @@ func (s *Server) Groups() []Group {
 	defer s.mu.Unlock()
 	out := make([]Group, 0, len(s.groups))
 	for _, g := range s.groups {
-		c := *g
-		c.Members = slices.Sorted(slices.Values(g.Members))
-		out = append(out, c)
+		out = append(out, g.export())
 	}
 	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(a.DisplayName, b.DisplayName) })
 	return out
@@ -227,7 +262,7 @@ func (s *Server) AddUser(u User) string {
 	defer s.mu.Unlock()
 	u.ID = s.newID("u")
 	u.version = 1
-	s.users[u.ID] = &u
+	s.storeUser(nil, &u)
 	return u.ID
 }
 
@@ -235,11 +270,20 @@ func (s *Server) AddUser(u User) string {
 func (s *Server) AddGroup(g Group) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g.ID = s.newID("g")
-	g.version = 1
-	g.Members = slices.Clone(g.Members)
-	s.groups[g.ID] = &g
-	return g.ID
+	n := &group{
+		id:          s.newID("g"),
+		externalID:  g.ExternalID,
+		displayName: g.DisplayName,
+		members:     newMemberSet(g.Members),
+		version:     1,
+	}
+	for _, m := range g.Members {
+		if _, ok := s.users[m]; !ok {
+			s.dangling = true
+		}
+	}
+	s.storeGroup(nil, n)
+	return n.id
 }
 
 // Fail makes the next n requests with method ("" for any) fail with status,

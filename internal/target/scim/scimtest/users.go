@@ -119,12 +119,85 @@ func (s *Server) validateUser(u *User) *scimError {
 	if u.UserName == "" || u.DisplayName == "" || u.GivenName == "" || u.FamilyName == "" {
 		return errorf(http.StatusBadRequest, "invalidValue", "userName, displayName, name.givenName and name.familyName are required")
 	}
-	for _, o := range s.users {
-		if o.ID != u.ID && strings.EqualFold(o.UserName, u.UserName) {
+	for _, id := range s.userNames[foldKey(u.UserName)] {
+		if id != u.ID {
 			return errorf(http.StatusConflict, "uniqueness", "userName %s already exists", u.UserName)
 		}
 	}
 	return nil
+}
+
+// storeUser stores u in place of old (nil for a new user) and updates the
+// indexes.
+func (s *Server) storeUser(old, u *User) {
+	if old != nil {
+		s.userNames.remove(foldKey(old.UserName), old.ID)
+		s.userExtIDs.remove(old.ExternalID, old.ID)
+	} else {
+		s.userOrder = nil
+	}
+	s.users[u.ID] = u
+	s.userNames.add(foldKey(u.UserName), u.ID)
+	s.userExtIDs.add(u.ExternalID, u.ID)
+}
+
+// dropUser deletes u and its memberships.
+func (s *Server) dropUser(u *User) {
+	s.userNames.remove(foldKey(u.UserName), u.ID)
+	s.userExtIDs.remove(u.ExternalID, u.ID)
+	delete(s.users, u.ID)
+	s.userOrder = nil
+	for _, g := range s.groups {
+		g.members.remove(u.ID)
+	}
+}
+
+// findUsers returns the IDs of the users that match cs, sorted. It looks
+// one clause up in an index and checks the others on what that finds;
+// with no clauses it returns userOrder itself, not to be changed.
+func (s *Server) findUsers(cs []clause) []string {
+	if len(cs) == 0 {
+		return s.sortedUserIDs()
+	}
+	ids, indexed := s.indexedUsers(cs)
+	if !indexed {
+		ids = s.sortedUserIDs()
+	}
+	var out []string
+	for _, id := range ids {
+		if userMatches(s.users[id], cs) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// indexedUsers returns, sorted, the users an index has for the first
+// clause that one can answer: any clause but one on an empty value (not
+// indexed); indexed is false when none can.
+func (s *Server) indexedUsers(cs []clause) (ids []string, indexed bool) {
+	for _, c := range cs {
+		switch {
+		case c.value == "":
+		case c.attr == "id":
+			if _, ok := s.users[c.value]; ok {
+				return []string{c.value}, true
+			}
+			return nil, true
+		case c.attr == "username":
+			return slices.Sorted(slices.Values(s.userNames[foldKey(c.value)])), true
+		case c.attr == "externalid":
+			return slices.Sorted(slices.Values(s.userExtIDs[c.value])), true
+		}
+	}
+	return nil, false
+}
+
+func (s *Server) sortedUserIDs() []string {
+	if s.userOrder == nil {
+		s.userOrder = slices.Sorted(maps.Keys(s.users))
+	}
+	return s.userOrder
 }
 
 func (s *Server) users1(w http.ResponseWriter, r *http.Request) *scimError {
@@ -141,18 +214,13 @@ func (s *Server) users1(w http.ResponseWriter, r *http.Request) *scimError {
 		if err != nil {
 			return err
 		}
-		var all []*User
-		for _, u := range s.users {
-			if userMatches(u, match) {
-				all = append(all, u)
-			}
+		ids := s.findUsers(match)
+		page := pageOf(ids, start, count)
+		res := make([]any, len(page))
+		for i, id := range page {
+			res[i] = s.renderUser(s.users[id])
 		}
-		slices.SortFunc(all, func(a, b *User) int { return strings.Compare(a.ID, b.ID) })
-		res := make([]any, len(all))
-		for i, u := range all {
-			res[i] = s.renderUser(u)
-		}
-		writeJSON(w, http.StatusOK, "", listResponse(res, start, count))
+		writeJSON(w, http.StatusOK, "", listResponse(len(ids), start, res))
 		return nil
 	case http.MethodPost:
 		body, err := decodeBody(r)
@@ -183,7 +251,7 @@ func (s *Server) createUser(body map[string]any) (*User, *scimError) {
 	}
 	u.ID = s.newID("u")
 	u.version = 1
-	s.users[u.ID] = u
+	s.storeUser(nil, u)
 	return u, nil
 }
 
@@ -217,10 +285,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, id string) *scimEr
 		writeJSON(w, http.StatusOK, s.etag(u.version), s.renderUser(u))
 		return nil
 	case http.MethodDelete:
-		delete(s.users, id)
-		for _, g := range s.groups {
-			g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return m == id })
-		}
+		s.dropUser(u)
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	case http.MethodPut:
@@ -241,7 +306,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, id string) *scimEr
 			return err
 		}
 		n.version = u.version + 1
-		s.users[id] = n
+		s.storeUser(u, n)
 		writeJSON(w, http.StatusOK, s.etag(n.version), s.renderUser(n))
 		return nil
 	case http.MethodPatch:
@@ -282,7 +347,7 @@ func (s *Server) user(w http.ResponseWriter, r *http.Request, id string) *scimEr
 			return err
 		}
 		n.version = u.version + 1
-		s.users[id] = &n
+		s.storeUser(u, &n)
 		writeJSON(w, http.StatusOK, s.etag(n.version), s.renderUser(&n))
 		return nil
 	}
