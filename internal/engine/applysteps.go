@@ -105,6 +105,15 @@ func (e *Engine) apply(ctx context.Context, q Queue, jobID, rule string, ga Grou
 	release()
 	res.Problems, res.Cycles = append(ga.Problems, res.Problems...), ga.Cycles
 	res = e.finishResult(res)
+	if res.Status == model.GroupFailed || res.Status == model.GroupIncomplete {
+		if _, _, err := e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, _ *model.Job) bool {
+			was := run.Unsettled
+			run.Unsettled = true
+			return !was
+		}); err != nil {
+			return retry(fmt.Errorf("rule %s: mark unsettled: %w", rule, err))
+		}
+	}
 	j, first, err := e.store.RecordGroupResult(ctx, res)
 	if err != nil {
 		return retry(fmt.Errorf("record result of %s: %w", res.Email, err))

@@ -124,7 +124,7 @@ func (e *Engine) approveRule(ctx context.Context, q Queue, jobID string, h model
 		return fmt.Errorf("rule %s: store run: %w", h.Rule, err)
 	}
 	approved := model.HeldPlan{JobID: jobID, Rule: h.Rule, Plan: h.Plan, Decision: model.GateApproved, Reasons: h.Reasons, Created: e.opts.Now(),
-		Problems: h.Problems, Cycles: h.Cycles}
+		Problems: h.Problems, Cycles: h.Cycles, Nested: h.Nested}
 	if err := e.store.PutPlan(ctx, approved); err != nil {
 		return fmt.Errorf("rule %s: store plan: %w", h.Rule, err)
 	}

@@ -64,7 +64,7 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 		disabled := a.deprovision(ctx, h.Plan.DisableUsers, false)
 		deleted := a.deprovision(ctx, h.Plan.DeleteUsers, true)
 		counts, errs, users = a.counts, a.errs, a.record()
-		if err := e.saveScope(ctx, r, run, h.Plan); err != nil {
+		if err := e.saveScope(ctx, r, run, h); err != nil {
 			errs = append(errs, err.Error())
 			counts.Errors++
 		}
@@ -105,7 +105,7 @@ func (e *Engine) finish(ctx context.Context, jobID, rule string) error {
 // clean run, for the scope-drop hold, and for a source with change hints
 // where the next hinted run starts (ruleStateAfter). It writes only when
 // something changed.
-func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.RuleRun, p model.Plan) error {
+func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.RuleRun, h model.HeldPlan) error {
 	job, err := e.store.Job(ctx, run.JobID)
 	if err != nil {
 		return fmt.Errorf("rule %s: read job: %w", r.Name, err)
@@ -113,14 +113,14 @@ func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.Rule
 	if job.Group != "" {
 		return nil
 	}
-	results, err := e.store.GroupResults(ctx, run.JobID)
+	// Read again now that every result is in: a group marks the run
+	// unsettled before its failed result is recorded.
+	head, err := e.store.RuleRunHead(ctx, run.JobID, r.Name)
 	if err != nil {
-		return fmt.Errorf("rule %s: read results: %w", r.Name, err)
+		return fmt.Errorf("rule %s: read run: %w", r.Name, err)
 	}
-	for _, res := range results {
-		if res.Rule == r.Name && (res.Status == model.GroupFailed || res.Status == model.GroupIncomplete) {
-			return nil
-		}
+	if head.Unsettled {
+		return nil
 	}
 	st, _, err := e.store.RuleState(ctx, r.Name)
 	if err != nil {
@@ -130,11 +130,7 @@ func (e *Engine) saveScope(ctx context.Context, r config.RunRule, run model.Rule
 	next.LastScope = len(run.Scope)
 	if src, _, err := e.connectors(r); err == nil && job.Counts.Errors == 0 {
 		if _, ok := src.(HintSource); ok {
-			staged, err := e.store.Staged(ctx, run.JobID, r.Name)
-			if err != nil {
-				return fmt.Errorf("rule %s: read staged groups: %w", r.Name, err)
-			}
-			next = ruleStateAfter(next, r, run, job, p, staged)
+			next = ruleStateAfter(next, r, run, job, h.Plan, h.Nested)
 		}
 	}
 	if next.LastScope == st.LastScope && next.HintWatermark.Equal(st.HintWatermark) &&

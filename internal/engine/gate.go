@@ -105,7 +105,7 @@ func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
 	g := plan.Decide(p, job.DryRun || r.DryRun)
 	now := e.opts.Now()
 	h := model.HeldPlan{JobID: jobID, Rule: rule, Plan: p, Decision: g.Decision, Reasons: g.Reasons, Created: now}
-	h.Problems, h.Cycles = readNotes(reads)
+	h.Problems, h.Cycles, h.Nested = readNotes(reads)
 	if err := e.store.PutPlan(ctx, h); err != nil {
 		return retry(fmt.Errorf("rule %s: store plan: %w", rule, err))
 	}
@@ -142,10 +142,14 @@ func (e *Engine) afterGate(ctx context.Context, q Queue, run model.RuleRun) erro
 	return q.Publish(ctx, Step{Kind: StepFinish, JobID: run.JobID, Rule: run.Rule})
 }
 
-// readNotes collects the reads' problems and cycles by group ID, for the
-// held plan.
-func readNotes(reads []model.Membership) (problems map[string][]string, cycles map[string][][]string) {
+// readNotes collects the reads' problems and cycles by group ID, and the
+// groups they flattened, for the held plan.
+func readNotes(reads []model.Membership) (problems map[string][]string, cycles map[string][][]string, nested []string) {
+	flat := map[string]bool{}
 	for _, m := range reads {
+		for _, k := range m.Nested {
+			flat[model.NormalizeEmail(k)] = true
+		}
 		if len(m.Problems) > 0 {
 			if problems == nil {
 				problems = map[string][]string{}
@@ -159,7 +163,7 @@ func readNotes(reads []model.Membership) (problems map[string][]string, cycles m
 			cycles[m.Group.ID] = m.Cycles
 		}
 	}
-	return problems, cycles
+	return problems, cycles, sortedSet(flat)
 }
 
 // record stores a group's result and reports progress.

@@ -282,7 +282,7 @@ func (e *Engine) noteJob(ctx context.Context, jobID, note string) {
 // A run that created users under a mapping leaves the next run full: the
 // mapping may refer to them (a manager's target ID), and only a full run
 // reads every user again.
-func ruleStateAfter(st model.RuleState, r config.RunRule, run model.RuleRun, job model.Job, p model.Plan, staged []model.Membership) model.RuleState {
+func ruleStateAfter(st model.RuleState, r config.RunRule, run model.RuleRun, job model.Job, p model.Plan, flattened []string) model.RuleState {
 	nested := map[string]bool{}
 	switch {
 	case run.Hinted != nil:
@@ -298,10 +298,8 @@ func ruleStateAfter(st model.RuleState, r config.RunRule, run model.RuleRun, job
 	if r.Mapping != nil && len(p.CreateUsers) > 0 {
 		st.LastFull = time.Time{}
 	}
-	for _, m := range staged {
-		for _, k := range m.Nested {
-			nested[model.NormalizeEmail(k)] = true
-		}
+	for _, k := range flattened {
+		nested[k] = true
 	}
 	st.Nested = sortedSet(nested)
 	return st

@@ -353,3 +353,41 @@ func TestHintedRunOverLimitIsHeld(t *testing.T) {
 		t.Errorf("directory calls of the poll after the approval: got %d, want %d (the listing, the hints, the three named groups re-read once more, a user sweep)", got, want)
 	}
 }
+
+// TestHintedIncompleteGroupKeepsWatermark: a group whose read comes back
+// incomplete (a page failed) leaves the rule's hint watermark where it
+// was, though the job has no error, so the next poll reads its hints
+// again, and the change lands once the directory answers in full.
+func TestHintedIncompleteGroupKeepsWatermark(t *testing.T) {
+	f := newHintFixture(t, 10)
+	before, _, err := f.store.RuleState(context.Background(), "eng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.src.setMembers("G003", "u003a", "u000a", "u001a", "u002a")
+	f.src.log(auditEvent{groups: []string{"eng-003@example.com"}})
+	f.clock.Add(2 * time.Minute) // past the audit lag
+	f.src.mu.Lock()
+	f.src.incomplete["G003"] = true
+	f.src.mu.Unlock()
+	if j := f.run(t, engine.Request{}); j.Counts.Incomplete != 1 || j.Counts.Errors != 0 {
+		t.Fatalf("run with an incomplete read: got counts %+v, want one incomplete group and no error", j.Counts)
+	}
+	after, _, err := f.store.RuleState(context.Background(), "eng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.HintWatermark.Equal(before.HintWatermark) {
+		t.Errorf("hint watermark after an incomplete group: got %s, want it kept at %s", after.HintWatermark, before.HintWatermark)
+	}
+	f.src.mu.Lock()
+	f.src.incomplete["G003"] = false
+	f.src.mu.Unlock()
+	if j := f.run(t, engine.Request{}); j.Status != model.JobDone {
+		t.Fatalf("status after recovery: got %s, want done (errors %v)", j.Status, j.Errors)
+	}
+	want := []string{"u000a@example.com", "u001a@example.com", "u002a@example.com", "u003a@example.com"}
+	if diff := cmp.Diff(want, f.tgt.Members("eng-003@example.com")); diff != "" {
+		t.Errorf("eng-003 members after recovery (-want +got):\n%s", diff)
+	}
+}

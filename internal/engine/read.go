@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ func (e *Engine) read(ctx context.Context, q Queue, jobID, rule string, g model.
 		if err != nil {
 			return retry(err)
 		}
-		m = ms[0]
+		m = withoutKnownEmails(ms[0], users)
 	}
 	n, err := e.store.PutStaged(ctx, jobID, rule, m)
 	if err != nil {
@@ -137,6 +138,20 @@ func (e *Engine) readMembers(ctx context.Context, r config.RunRule, src Source, 
 		return nil, calls, err
 	}
 	return out, calls, nil
+}
+
+// withoutKnownEmails clears the members' emails the directory already
+// has: plans label and create users from the directory's record, and the
+// gate holds every staged member of the rule at once.
+func withoutKnownEmails(m model.Membership, users map[string]model.User) model.Membership {
+	// The source may share its listings between groups: write a copy.
+	m.Members = slices.Clone(m.Members)
+	for i, mem := range m.Members {
+		if u, ok := users[mem.ID]; ok && u.Email != "" {
+			m.Members[i].Email = ""
+		}
+	}
+	return m
 }
 
 // filterSuspended drops members the directory reports suspended, unless

@@ -137,6 +137,9 @@ type HeldPlan struct {
 	// them but not the reads.
 	Problems map[string][]string   `json:"problems,omitempty"`
 	Cycles   map[string][][]string `json:"cycles,omitempty"`
+	// Nested lists, normalized and sorted once, the groups the reads
+	// flattened (model.Membership.Nested), for the rule's state.
+	Nested []string `json:"nested,omitempty"`
 }
 
 // IsHeld reports whether the plan waits for an operator.

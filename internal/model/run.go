@@ -39,6 +39,10 @@ type RuleRun struct {
 	Groups int `json:"groups"`
 	// UsersDone is set once the users step has recorded its counts.
 	UsersDone bool `json:"users_done,omitempty"`
+	// Unsettled is set before a group's failed or incomplete result is
+	// recorded: the rule's finish then keeps its scope and hint watermark
+	// where they were, without reading every result.
+	Unsettled bool `json:"unsettled,omitempty"`
 	// Users is the audit record of the rule's user changes: those the
 	// users and finish steps made, or for a held or dry-run rule those
 	// approval would make.
