@@ -10,6 +10,9 @@
 //   PORT        port to listen on, on 127.0.0.1 (default 0: any free port)
 //   SCIM_TOKEN  bearer token every request must carry (required)
 //   MAX_RESULTS filter.maxResults advertised and enforced (default 50)
+//   SCIM_BULK_MAX_OPERATIONS  when a positive integer, Bulk is on with this
+//               maxOperations (served by scimmy-routers' /Bulk); unset or 0,
+//               Bulk is off and /Bulk answers 501
 //
 // Once listening it prints one line to stdout: "listening http://127.0.0.1:PORT/scim/v2".
 import express from "express";
@@ -23,6 +26,11 @@ if (!token) {
     process.exit(2);
 }
 const maxResults = Number.parseInt(process.env.MAX_RESULTS ?? "50", 10);
+const bulkMaxOperations = Number.parseInt(process.env.SCIM_BULK_MAX_OPERATIONS ?? "0", 10);
+if (Number.isNaN(bulkMaxOperations) || bulkMaxOperations < 0) {
+    console.error("SCIM_BULK_MAX_OPERATIONS must be a non-negative integer");
+    process.exit(2);
+}
 
 const users = new Map();
 const groups = new Map();
@@ -132,8 +140,10 @@ app.use("/scim/v2", new SCIMMYRouters({
         return "groupsync-tests";
     },
 }));
-// The router enables bulk and a page size of its own; advertise what this store does.
-SCIMMY.Config.set({bulk: false, filter: maxResults, etag: false});
+// The router enables bulk and a page size of its own; advertise what this
+// store does. A number for bulk is SCIMMY's shorthand for supported with
+// that maxOperations (maxPayloadSize stays at its default of 1 MiB).
+SCIMMY.Config.set({bulk: bulkMaxOperations > 0 ? bulkMaxOperations : false, filter: maxResults, etag: false});
 
 const server = app.listen(Number.parseInt(process.env.PORT ?? "0", 10), "127.0.0.1", () => {
     console.log(`listening http://127.0.0.1:${server.address().port}/scim/v2`);

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/groupsync/groupsync/internal/engine"
 	"github.com/groupsync/groupsync/internal/model"
 	"github.com/groupsync/groupsync/internal/target"
@@ -116,9 +118,10 @@ func TestScimmyCheck(t *testing.T) {
 }
 
 // TestScimmyCreateUsers runs a batch of creates against the peer. Its
-// server.js advertises no Bulk (scimmy-routers serves /Bulk, but the store
-// sets bulk: false), so this covers CreateUsers without Bulk on a
-// third-party server; the results must be the same with Bulk.
+// server.js advertises no Bulk unless told to (scimmy-routers serves /Bulk,
+// but the store sets bulk: false), so this covers CreateUsers without Bulk
+// on a third-party server; the results must be the same with Bulk, which
+// TestScimmyCreateUsersInBulk turns on.
 func TestScimmyCreateUsers(t *testing.T) {
 	srv := startScimmy(t, 5)
 	tg := srv.target(t, 100)
@@ -162,5 +165,50 @@ func TestScimmyCreateUsers(t *testing.T) {
 	}
 	if r := res[10]; r.Err != nil || !r.TakenOver || r.ID != res[3].ID {
 		t.Errorf("user 3 again: %+v, want %s taken over", r, res[3].ID)
+	}
+}
+
+// TestScimmyCreateUsersInBulk runs CreateUsers against the peer with Bulk
+// on (scimmy-routers' /Bulk): 25 users at maxOperations 10 go in three
+// Bulk requests and no POST /Users, each operation counts as a write, and
+// every user is on the peer as sent.
+func TestScimmyCreateUsersInBulk(t *testing.T) {
+	p := scimmypeer.StartWith(t, scimmypeer.Options{MaxResults: 5, BulkMaxOperations: 10})
+	srv := scimmyServer{url: p.URL, token: p.Token}
+	tg := srv.target(t, 100)
+	if err := tg.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	const n = 25
+	users := make([]target.UserCreate, n)
+	for i := range users {
+		users[i] = target.UserCreate{User: model.User{ID: fmt.Sprintf("src-%d", i), Email: fmt.Sprintf("bulk%d@example.com", i)}, Opts: target.CreateOptions{Active: true}}
+	}
+	p.Reset()
+	before := tg.Stats()
+	res := tg.CreateUsers(t.Context(), users)
+	if len(res) != n {
+		t.Fatalf("CreateUsers returned %d results for %d users", len(res), n)
+	}
+	ids := map[string]bool{}
+	for i, r := range res {
+		if r.Err != nil || r.ID == "" || r.Adopted || r.TakenOver {
+			t.Errorf("user %d: %+v, want created", i, r)
+			continue
+		}
+		ids[r.ID] = true
+		u, err := srv.User(t.Context(), r.ID)
+		if err != nil || u.UserName != users[i].User.Email || u.ExternalID != users[i].User.ID || !u.Active {
+			t.Errorf("user %d on the peer: %+v, %v; want active %s with externalId %s", i, u, err, users[i].User.Email, users[i].User.ID)
+		}
+	}
+	if len(ids) != n {
+		t.Errorf("%d distinct IDs for %d users", len(ids), n)
+	}
+	if got := p.PathRequests(http.MethodPost, "/"); !cmp.Equal(got, map[string]int{"/Bulk": 3}) {
+		t.Errorf("POST requests by path = %v, want 3 to /Bulk only", got)
+	}
+	if got := tg.Stats().Writes - before.Writes; got != n {
+		t.Errorf("Stats.Writes grew by %d, want %d (one per Bulk operation)", got, n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,11 +33,36 @@ type Server struct {
 	paths  map[string]int // "METHOD /Groups/ID" → count
 }
 
-// Start starts the server on a free 127.0.0.1 port and stops it when the
-// test ends. Where node or the server's packages are missing the test is
-// skipped, unless GROUPSYNC_REQUIRE_PEERS=1 (CI), where it fails.
+// Options configures the server.
+type Options struct {
+	// MaxResults is the page size the server advertises and enforces
+	// (MAX_RESULTS; the server's default, 50, when 0).
+	MaxResults int
+	// BulkMaxOperations, when positive, turns Bulk on with this
+	// maxOperations (SCIM_BULK_MAX_OPERATIONS). Without it the server
+	// advertises no Bulk and answers /Bulk with 501.
+	BulkMaxOperations int
+}
+
+// Start starts the server with a page size of maxResults and no Bulk, as
+// StartWith does.
 func Start(tb testing.TB, maxResults int) *Server {
 	tb.Helper()
+	return StartWith(tb, Options{MaxResults: maxResults})
+}
+
+// StartWith starts the server on a free 127.0.0.1 port and stops it when
+// the test ends. Where node or the server's packages are missing the test
+// is skipped, unless GROUPSYNC_REQUIRE_PEERS=1 (CI), where it fails.
+func StartWith(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	var env []string
+	if opts.MaxResults > 0 {
+		env = append(env, fmt.Sprintf("MAX_RESULTS=%d", opts.MaxResults))
+	}
+	if opts.BulkMaxOperations > 0 {
+		env = append(env, fmt.Sprintf("SCIM_BULK_MAX_OPERATIONS=%d", opts.BulkMaxOperations))
+	}
 	unavailable := tb.Skipf
 	if os.Getenv("GROUPSYNC_REQUIRE_PEERS") == "1" {
 		unavailable = tb.Fatalf
@@ -57,7 +83,14 @@ func Start(tb testing.TB, maxResults int) *Server {
 	const token = "scimmy-peer-token"
 	cmd := exec.Command(node, "server.js")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SCIM_TOKEN="+token, "PORT=0", fmt.Sprintf("MAX_RESULTS=%d", maxResults))
+	// The variables the server reads are set here or not at all, so that
+	// none leaks in from the test's environment.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return name == "MAX_RESULTS" || name == "SCIM_BULK_MAX_OPERATIONS"
+	})
+	cmd.Env = append(cmd.Env, "SCIM_TOKEN="+token, "PORT=0")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
