@@ -178,7 +178,7 @@ func (s *Source) sweepUsers(ctx context.Context) (map[string]model.User, error) 
 type listing struct {
 	done    chan struct{}
 	fetched time.Time
-	members []*admin.Member
+	members []listedMember
 	// err is why the listing stopped early; members holds the pages read
 	// before it.
 	err error
@@ -220,8 +220,31 @@ func (s *Source) listing(ctx context.Context, groupID string) *listing {
 	}
 }
 
-func (s *Source) readListing(ctx context.Context, groupID string) ([]*admin.Member, error) {
-	var out []*admin.Member
+// listedMember is what the flattener needs of a member. A run keeps every
+// group's listing until its reads are done (a nested group is read once
+// for all its parents), so it keeps these instead of the API's structs,
+// with the few distinct types and statuses shared.
+type listedMember struct {
+	id, email, typ, status string
+}
+
+func listed(m *admin.Member) listedMember {
+	return listedMember{id: m.Id, email: m.Email, typ: shared(m.Type, "USER", "GROUP", "CUSTOMER"), status: shared(m.Status, "ACTIVE", "SUSPENDED", "ARCHIVED")}
+}
+
+// shared returns the constant equal to s, so that a million members do
+// not hold a million copies of "USER" and "ACTIVE"; s when none is.
+func shared(s string, consts ...string) string {
+	for _, c := range consts {
+		if s == c {
+			return c
+		}
+	}
+	return s
+}
+
+func (s *Source) readListing(ctx context.Context, groupID string) ([]listedMember, error) {
+	var out []listedMember
 	var guard pageGuard
 	err := s.svc.Members.List(groupID).MaxResults(membersPage).Fields(membersFields).
 		Pages(ctx, func(p *admin.Members) error {
@@ -231,7 +254,9 @@ func (s *Source) readListing(ctx context.Context, groupID string) ([]*admin.Memb
 			if err := guard.next(p.NextPageToken); err != nil {
 				return fmt.Errorf("members.list: %w", err)
 			}
-			out = append(out, p.Members...)
+			for _, m := range p.Members {
+				out = append(out, listed(m))
+			}
 			return nil
 		})
 	return out, err
@@ -304,7 +329,7 @@ func (f *flattener) walk(ctx context.Context, l *listing, path []pathStep) error
 	}
 	direct := len(path) == 1
 	for _, mem := range l.members {
-		switch strings.ToUpper(mem.Type) {
+		switch strings.ToUpper(mem.typ) {
 		case "USER":
 			if direct && !f.keepUsers {
 				continue
@@ -314,30 +339,30 @@ func (f *flattener) walk(ctx context.Context, l *listing, path []pathStep) error
 			if !f.flatten {
 				continue
 			}
-			if i := onPath(path, mem.Id); i >= 0 {
+			if i := onPath(path, mem.id); i >= 0 {
 				cycle := make([]string, 0, len(path)-i+1)
 				for _, p := range path[i:] {
 					cycle = append(cycle, p.email)
 				}
-				f.m.Cycles = append(f.m.Cycles, append(cycle, mem.Email))
+				f.m.Cycles = append(f.m.Cycles, append(cycle, mem.email))
 				continue
 			}
-			if f.visited[mem.Id] {
+			if f.visited[mem.id] {
 				continue
 			}
-			f.visited[mem.Id] = true
-			f.m.Nested = append(f.m.Nested, mem.Id)
-			if mem.Email != "" {
-				f.m.Nested = append(f.m.Nested, mem.Email)
+			f.visited[mem.id] = true
+			f.m.Nested = append(f.m.Nested, mem.id)
+			if mem.email != "" {
+				f.m.Nested = append(f.m.Nested, mem.email)
 			}
-			sub := f.s.listing(ctx, mem.Id)
-			if err := f.walk(ctx, sub, append(path[:len(path):len(path)], pathStep{id: mem.Id, email: mem.Email})); err != nil {
+			sub := f.s.listing(ctx, mem.id)
+			if err := f.walk(ctx, sub, append(path[:len(path):len(path)], pathStep{id: mem.id, email: mem.email})); err != nil {
 				return err
 			}
 		case "CUSTOMER":
-			f.problem(false, "group %s: CUSTOMER member %s (everyone in the organisation) not expanded", here.email, mem.Id)
+			f.problem(false, "group %s: CUSTOMER member %s (everyone in the organisation) not expanded", here.email, mem.id)
 		default:
-			f.problem(false, "group %s: member %s of type %q skipped", here.email, mem.Email, mem.Type)
+			f.problem(false, "group %s: member %s of type %q skipped", here.email, mem.email, mem.typ)
 		}
 	}
 	return nil
@@ -355,36 +380,36 @@ func onPath(path []pathStep, id string) int {
 // user adds one USER member, resolved against the user sweep. A member
 // without ID or status is unresolved: it is not added, and the group is
 // marked incomplete so that nobody is removed on its account.
-func (f *flattener) user(here pathStep, mem *admin.Member) {
-	if mem.Id == "" {
-		f.problem(true, "group %s: member %s has no ID; unresolved", here.email, mem.Email)
+func (f *flattener) user(here pathStep, mem listedMember) {
+	if mem.id == "" {
+		f.problem(true, "group %s: member %s has no ID; unresolved", here.email, mem.email)
 		return
 	}
 	suspended := false
-	switch mem.Status {
+	switch mem.status {
 	case "ACTIVE":
 	case "SUSPENDED", "ARCHIVED":
 		suspended = true
 	case "":
-		f.problem(true, "group %s: member %s (%s) has no status; unresolved", here.email, mem.Email, mem.Id)
+		f.problem(true, "group %s: member %s (%s) has no status; unresolved", here.email, mem.email, mem.id)
 		return
 	default:
-		f.problem(true, "group %s: member %s (%s) has unknown status %q; unresolved", here.email, mem.Email, mem.Id, mem.Status)
+		f.problem(true, "group %s: member %s (%s) has unknown status %q; unresolved", here.email, mem.email, mem.id, mem.status)
 		return
 	}
-	email := mem.Email
-	if u, ok := f.users[mem.Id]; ok {
+	email := mem.email
+	if u, ok := f.users[mem.id]; ok {
 		email = u.Email
 		suspended = suspended || u.Suspended
 	}
 	if suspended && !f.opts.IncludeSuspended {
 		return
 	}
-	if f.seen[mem.Id] {
+	if f.seen[mem.id] {
 		return
 	}
-	f.seen[mem.Id] = true
-	f.m.Members = append(f.m.Members, model.Member{ID: mem.Id, Email: email})
+	f.seen[mem.id] = true
+	f.m.Members = append(f.m.Members, model.Member{ID: mem.id, Email: email})
 }
 
 // oneLine shortens an API error to its first line for Problems.
