@@ -286,13 +286,14 @@ func (a *applier) deprovision(ctx context.Context, refs []model.UserRef, del boo
 // step; IDs with no target user carry the reason.
 func (a *applier) groupApply(gp model.GroupPlan) GroupApply {
 	ga := GroupApply{Plan: gp}
+	if n := len(gp.Add) + len(gp.Remove); n > 0 {
+		ga.Targets = make([]string, 0, n)
+	}
 	for _, ids := range [][]string{gp.Add, gp.Remove} {
 		for _, id := range ids {
-			if o, ok := a.users[id]; ok && o.TargetID != "" {
-				if ga.Users == nil {
-					ga.Users = map[string]string{}
-				}
-				ga.Users[id] = o.TargetID
+			o, ok := a.users[id]
+			ga.Targets = append(ga.Targets, o.TargetID)
+			if ok && o.TargetID != "" {
 				continue
 			}
 			why, ok := a.userErrs[id]

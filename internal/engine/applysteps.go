@@ -191,17 +191,24 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 
 	// A redelivered apply finds its changes in the snapshot already and
 	// writes nothing again.
+	// Snapshots are sorted sets (applyDiff): a 50,000-member group looks
+	// its changes up by binary search, not by scanning.
+	inSnapshot := func(id string) bool { return slices.Contains(prev.MemberIDs, id) }
+	if slices.IsSorted(prev.MemberIDs) {
+		inSnapshot = func(id string) bool { _, ok := slices.BinarySearch(prev.MemberIDs, id); return ok }
+	}
 	pending := func(ids []string, applied bool) []string {
 		var out []string
 		for _, id := range ids {
-			if slices.Contains(prev.MemberIDs, id) != applied {
+			if inSnapshot(id) != applied {
 				out = append(out, id)
 			}
 		}
 		return out
 	}
-	add, skipped := targetIDs(pending(gp.Add, true), ga, &res)
-	remove, _ := targetIDs(pending(gp.Remove, false), ga, &res)
+	targets := ga.targets()
+	add, skipped := targetIDs(pending(gp.Add, true), targets, ga, &res)
+	remove, _ := targetIDs(pending(gp.Remove, false), targets, ga, &res)
 	if len(add)+len(remove) > 0 {
 		if err := tgt.ModifyMembers(ctx, gid, add, remove); err != nil {
 			return e.failResult(res, fmt.Sprintf("change members: %v", err))
@@ -237,9 +244,9 @@ func (e *Engine) applyGroup(ctx context.Context, r config.RunRule, tgt Target, j
 // targetIDs maps source user IDs to the target IDs the users step
 // resolved. IDs without one are returned in skipped, with the reason in
 // the result.
-func targetIDs(ids []string, ga GroupApply, res *model.GroupResult) (out, skipped []string) {
+func targetIDs(ids []string, targets map[string]string, ga GroupApply, res *model.GroupResult) (out, skipped []string) {
 	for _, id := range ids {
-		if tid, ok := ga.Users[id]; ok && tid != "" {
+		if tid, ok := targets[id]; ok && tid != "" {
 			out = append(out, tid)
 			continue
 		}
@@ -251,6 +258,21 @@ func targetIDs(ids []string, ga GroupApply, res *model.GroupResult) (out, skippe
 		res.Errors = append(res.Errors, why)
 	}
 	return out, skipped
+}
+
+// targets maps the plan's source user IDs to target IDs, for this group
+// only.
+func (ga GroupApply) targets() map[string]string {
+	if ga.Targets == nil {
+		return ga.Users
+	}
+	out := make(map[string]string, len(ga.Targets))
+	for i, id := range slices.Concat(ga.Plan.Add, ga.Plan.Remove) {
+		if i < len(ga.Targets) && ga.Targets[i] != "" {
+			out[id] = ga.Targets[i]
+		}
+	}
+	return out
 }
 
 func without(ids, skipped []string) []string {

@@ -40,10 +40,15 @@ func (s Step) PerGroup() bool { return s.Kind == StepRead || s.Kind == StepApply
 // GroupApply is one group's share of a passed gate.
 type GroupApply struct {
 	Plan model.GroupPlan `json:"plan"`
-	// Users maps the source IDs of Plan.Add and Plan.Remove to target IDs,
-	// as the users step left them; Missing says why an ID has none.
-	Users   map[string]string `json:"users,omitempty"`
+	// Targets are the target IDs of Plan.Add then Plan.Remove, in order,
+	// as the users step left them, "" where a user has none (Missing
+	// says why). A local run queues every group's step at once: a slice
+	// costs a third of a map.
+	Targets []string          `json:"targets,omitempty"`
 	Missing map[string]string `json:"missing,omitempty"`
+	// Users is the map form of Targets that steps published before it
+	// carry.
+	Users map[string]string `json:"users,omitempty"`
 	// Problems and Cycles come from the group's read, for its result.
 	Problems []string   `json:"problems,omitempty"`
 	Cycles   [][]string `json:"cycles,omitempty"`
