@@ -112,6 +112,9 @@ func (q *localQueue) next(ctx context.Context) (queued, bool) {
 		return queued{}, false
 	}
 	it := q.items[0]
+	// Clear the slot: the backing array outlives the steps taken from its
+	// front, and an apply step holds its group's whole plan.
+	q.items[0] = queued{}
 	q.items = q.items[1:]
 	q.running++
 	return it, true
