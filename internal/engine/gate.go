@@ -83,6 +83,7 @@ func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
 	if len(reads) < run.Total {
 		return nil // an early duplicate: the last read publishes the gate again
 	}
+	e.releaseReads(ctx, job, r)
 	// A gate that died between storing its plan and deciding left the
 	// plan behind: decide that one, so the decision always matches the
 	// plan that later steps carry out.
@@ -115,6 +116,9 @@ func (e *Engine) gate(ctx context.Context, q Queue, jobID, rule string) error {
 	if err != nil {
 		return retry(fmt.Errorf("rule %s: record gate: %w", rule, err))
 	}
+	// Again, now that this gate is recorded: two gates that ran at once
+	// each saw the other still reading.
+	e.releaseReads(ctx, job, r)
 	return e.afterGate(ctx, q, run)
 }
 
@@ -140,6 +144,40 @@ func (e *Engine) afterGate(ctx context.Context, q Queue, run model.RuleRun) erro
 		}
 	}
 	return q.Publish(ctx, Step{Kind: StepFinish, JobID: run.JobID, Rule: run.Rule})
+}
+
+// listingDropper is a source that caches group listings for a run's
+// reads (a nested group is listed once for all its parents).
+type listingDropper interface {
+	DropListings()
+}
+
+// releaseReads lets the rule's source drop its cached listings once no
+// rule of the job still reads from it: at the gate, the reads are in the
+// store, and a large directory's listings are much of what a run holds.
+// A rule that has not passed its gate may still read.
+func (e *Engine) releaseReads(ctx context.Context, job model.Job, r config.RunRule) {
+	src, _, err := e.connectors(r)
+	if err != nil {
+		return
+	}
+	d, ok := src.(listingDropper)
+	if !ok {
+		return
+	}
+	for _, other := range job.Pending {
+		if other == r.Name {
+			continue
+		}
+		o, err := e.rule(other)
+		if err != nil || o.Source != r.Source {
+			continue
+		}
+		if head, err := e.store.RuleRunHead(ctx, job.ID, other); err != nil || head.Gate == "" {
+			return
+		}
+	}
+	d.DropListings()
 }
 
 // readNotes collects the reads' problems and cycles by group ID, and the

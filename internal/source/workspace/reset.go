@@ -10,3 +10,12 @@ func (s *Source) Reset() {
 	s.listings = map[string]*listing{}
 	s.users = nil
 }
+
+// DropListings drops the cached group listings, keeping the user sweep:
+// the engine calls it once a run's reads are staged, so that a large
+// directory's listings do not stay in memory while the run applies.
+func (s *Source) DropListings() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listings = map[string]*listing{}
+}
