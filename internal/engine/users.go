@@ -46,6 +46,17 @@ func (c *userCache) get(ctx context.Context, name string, src Source) (map[strin
 	c.mu.Unlock()
 
 	ent.once.Do(func() {
+		if ix, ok := src.(userIndexer); ok {
+			users, err := ix.UserIndex(ctx)
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if err != nil {
+				ent.err = fmt.Errorf("source %s: list users: %w", name, err)
+				return
+			}
+			ent.users, ent.fetched = users, c.now()
+			return
+		}
 		list, err := src.ListUsers(ctx)
 		// err and fetched are read under c.mu by callers deciding
 		// whether the entry is still good, so write them under it too.
@@ -62,6 +73,13 @@ func (c *userCache) get(ctx context.Context, name string, src Source) (map[strin
 		ent.fetched = c.now()
 	})
 	return ent.users, ent.err
+}
+
+// userIndexer is a source whose user sweep is a map by ID already: the
+// engine shares it, read-only, rather than build a second copy (100,000
+// users take tens of megabytes).
+type userIndexer interface {
+	UserIndex(ctx context.Context) (map[string]model.User, error)
 }
 
 // forget drops every cached directory, so the next run reads fresh users.

@@ -81,6 +81,13 @@ func (s *Source) ListUsers(ctx context.Context) ([]model.User, error) {
 	return out, nil
 }
 
+// UserIndex returns every user of the customer by ID, from the same
+// single sweep as ListUsers, without copying it: callers must not modify
+// the map.
+func (s *Source) UserIndex(ctx context.Context) (map[string]model.User, error) {
+	return s.userIndex(ctx)
+}
+
 // userSweep is one paged read of users.list, shared by concurrent callers.
 type userSweep struct {
 	done    chan struct{}
