@@ -84,9 +84,7 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 			for k, u := range chunks[i] {
 				reqs[k] = req(u)
 			}
-			for k, res := range bc.CreateUsers(ctx, reqs) {
-				a.created(ctx, reqs[k], res.Created, res.Err)
-			}
+			a.createdBatch(ctx, reqs, bc.CreateUsers(ctx, reqs))
 		})
 		return
 	}
@@ -120,15 +118,69 @@ func chunk[T any](s []T, n int) [][]T {
 // created records the outcome of one user's create: its ownership record,
 // counts and audit entry, or the error.
 func (a *applier) created(ctx context.Context, r target.UserCreate, c target.Created, err error) {
-	u := r.User
 	if err != nil {
-		if errors.Is(err, target.ErrConflict) {
-			a.fail(u.ID, fmt.Sprintf("user %s: exists in the target and is not owned by groupsync (set policy.adopt_existing to adopt it)", u.Email))
-		} else {
-			a.fail(u.ID, fmt.Sprintf("create user %s: %v", u.Email, err))
+		a.createFailed(r.User, err)
+		return
+	}
+	o := a.ownedRecord(r, c)
+	if err := a.e.store.PutOwned(ctx, o); err != nil {
+		a.fail(r.User.ID, fmt.Sprintf("record user %s: %v", r.User.Email, err))
+		return
+	}
+	a.recorded(r.User, c, o)
+}
+
+// ownedBatcher is a store that writes many ownership records in one
+// transaction.
+type ownedBatcher interface {
+	PutOwnedBatch(ctx context.Context, os []model.Owned) error
+}
+
+// createdBatch records the outcomes of a batch's creates, the ownership
+// records in one store write when the store takes batches.
+func (a *applier) createdBatch(ctx context.Context, reqs []target.UserCreate, results []target.CreateResult) {
+	b, ok := a.e.store.(ownedBatcher)
+	if !ok {
+		for k, res := range results {
+			a.created(ctx, reqs[k], res.Created, res.Err)
 		}
 		return
 	}
+	var (
+		recs []model.Owned
+		made []int
+	)
+	for k, res := range results {
+		if res.Err != nil {
+			a.createFailed(reqs[k].User, res.Err)
+			continue
+		}
+		recs = append(recs, a.ownedRecord(reqs[k], res.Created))
+		made = append(made, k)
+	}
+	if err := b.PutOwnedBatch(ctx, recs); err != nil {
+		for _, k := range made {
+			a.fail(reqs[k].User.ID, fmt.Sprintf("record user %s: %v", reqs[k].User.Email, err))
+		}
+		return
+	}
+	for j, k := range made {
+		a.recorded(reqs[k].User, results[k].Created, recs[j])
+	}
+}
+
+func (a *applier) createFailed(u model.User, err error) {
+	if errors.Is(err, target.ErrConflict) {
+		a.fail(u.ID, fmt.Sprintf("user %s: exists in the target and is not owned by groupsync (set policy.adopt_existing to adopt it)", u.Email))
+	} else {
+		a.fail(u.ID, fmt.Sprintf("create user %s: %v", u.Email, err))
+	}
+}
+
+// ownedRecord is the ownership record of a user the target created or
+// groupsync adopted.
+func (a *applier) ownedRecord(r target.UserCreate, c target.Created) model.Owned {
+	u := r.User
 	o := model.Owned{
 		Rule: a.rule.Name, Kind: model.KindUser, SourceID: u.ID, TargetID: c.ID,
 		Created: !c.Adopted, Email: u.Email, Name: u.DisplayName, Active: r.Opts.Active,
@@ -138,21 +190,20 @@ func (a *applier) created(ctx context.Context, r target.UserCreate, c target.Cre
 		// The adopted object's attributes are unknown: plan an update.
 		o.Hash = ""
 	}
+	return o
+}
+
+// recorded notes a user whose ownership record is stored: its target ID
+// for the groups, counts, notes and audit entry.
+func (a *applier) recorded(u model.User, c target.Created, o model.Owned) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if c.Note != "" {
-		a.mu.Lock()
 		a.notes = append(a.notes, c.Note)
-		a.mu.Unlock()
 	}
 	if c.TakenOver {
-		a.mu.Lock()
 		a.notes = append(a.notes, fmt.Sprintf("user %s: taken over as groupsync's own (it carries the source ID; its ownership record was lost)", u.Email))
-		a.mu.Unlock()
 	}
-	if err := a.e.store.PutOwned(ctx, o); err != nil {
-		a.fail(u.ID, fmt.Sprintf("record user %s: %v", u.Email, err))
-		return
-	}
-	a.mu.Lock()
 	a.users[u.ID] = o
 	if c.Adopted {
 		a.counts.UsersUpdated++
@@ -161,7 +212,6 @@ func (a *applier) created(ctx context.Context, r target.UserCreate, c target.Cre
 		a.counts.UsersCreated++
 		a.changes = append(a.changes, model.UserChange{Action: model.UserCreated, SourceID: u.ID, Email: u.Email})
 	}
-	a.mu.Unlock()
 }
 
 // passwordSource is a source that can hand over a user's password hash

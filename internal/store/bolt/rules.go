@@ -124,6 +124,42 @@ func (s *Store) PutOwned(ctx context.Context, o model.Owned) error {
 	return nil
 }
 
+// PutOwnedBatch stores ownership records in one transaction: the users
+// a SCIM Bulk request created are recorded with one commit, not one each.
+func (s *Store) PutOwnedBatch(ctx context.Context, os []model.Owned) error {
+	for _, o := range os {
+		if err := errors.Join(required("rule", o.Rule), required("kind", o.Kind), required("source ID", o.SourceID)); err != nil {
+			return fmt.Errorf("put owned: %w", err)
+		}
+	}
+	if len(os) == 0 {
+		return nil
+	}
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		changed := false
+		for _, o := range os {
+			b, err := create(tx, bucketRules, o.Rule, subOwned, o.Kind)
+			if err != nil {
+				return err
+			}
+			switch err := put(b, o.SourceID, o); {
+			case err == nil:
+				changed = true
+			case !errors.Is(err, errUnchanged):
+				return err
+			}
+		}
+		if !changed {
+			return errUnchanged
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put %d owned records: %w", len(os), err)
+	}
+	return nil
+}
+
 // DeleteOwned deletes an ownership record; deleting a missing one is not
 // an error.
 func (s *Store) DeleteOwned(ctx context.Context, rule, kind, sourceID string) error {

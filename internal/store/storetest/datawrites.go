@@ -39,6 +39,23 @@ func (s *DataWrites) PutOwned(ctx context.Context, o model.Owned) error {
 	return s.Store.PutOwned(ctx, o)
 }
 
+// PutOwnedBatch counts each record, and passes the batch on when the
+// store takes batches.
+func (s *DataWrites) PutOwnedBatch(ctx context.Context, os []model.Owned) error {
+	s.n.Add(int64(len(os)))
+	if b, ok := s.Store.(interface {
+		PutOwnedBatch(context.Context, []model.Owned) error
+	}); ok {
+		return b.PutOwnedBatch(ctx, os)
+	}
+	for _, o := range os {
+		if err := s.Store.PutOwned(ctx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *DataWrites) DeleteOwned(ctx context.Context, rule, kind, id string) error {
 	s.n.Add(1)
 	return s.Store.DeleteOwned(ctx, rule, kind, id)
