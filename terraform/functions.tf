@@ -6,6 +6,17 @@
 # Eventarc creates.
 
 locals {
+  # GOMEMLIMIT at 90% of each function's memory: the Go runtime collects
+  # harder as a large group's sync nears the limit, instead of the
+  # instance being killed at 100%.
+  gomemlimit = {
+    for name, mem in {
+      dispatch = var.dispatch_memory
+      worker   = var.worker_memory
+      api      = var.api_memory
+    } : name => format("%dMiB", floor(tonumber(regex("^[0-9]+", mem)) * (endswith(mem, "Gi") ? 1024 : 1) * 0.9))
+  }
+
   build_config = {
     runtime         = var.go_runtime
     bucket          = google_storage_bucket.source.name
@@ -37,7 +48,7 @@ resource "google_cloudfunctions2_function" "dispatch" {
     max_instance_count    = 1
     service_account_email = google_service_account.dispatch.email
     ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    environment_variables = local.common_env
+    environment_variables = merge(local.common_env, { GOMEMLIMIT = local.gomemlimit.dispatch })
   }
 
   depends_on = [google_project_service.enabled, google_project_iam_member.build]
@@ -66,7 +77,7 @@ resource "google_cloudfunctions2_function" "sync_group" {
     max_instance_count    = var.worker_max_instances
     service_account_email = google_service_account.worker.email
     ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    environment_variables = local.common_env
+    environment_variables = merge(local.common_env, { GOMEMLIMIT = local.gomemlimit.worker })
   }
 
   depends_on = [google_project_service.enabled, google_project_iam_member.build]
@@ -96,6 +107,7 @@ resource "google_cloudfunctions2_function" "sync" {
     service_account_email = google_service_account.api.email
     ingress_settings      = "ALLOW_ALL"
     environment_variables = merge(local.common_env, {
+      GOMEMLIMIT                = local.gomemlimit.api
       GROUPSYNC_AUDIENCE        = local.sync_audience
       GROUPSYNC_ALLOWED_CALLERS = join(",", local.allowed_callers)
     })

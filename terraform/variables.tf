@@ -148,7 +148,7 @@ variable "dispatch_memory" {
 
 variable "worker_memory" {
   type        = string
-  description = "Memory of the SyncGroup function (one group per call; large groups need more)."
+  description = "Memory of the SyncGroup function (one group per call; large groups need more). Each function's GOMEMLIMIT is set to 90% of its memory."
   default     = "512Mi"
 
   validation {
