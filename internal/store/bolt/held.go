@@ -1,7 +1,10 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -10,22 +13,127 @@ import (
 	"github.com/groupsync/groupsync/internal/model"
 )
 
+// A plan is stored in pieces: its head (the HeldPlan without its group
+// plans) under the rule's key, and the group plans in chunks in the bucket
+// RULE.groups, each chunk written in a transaction of its own. A plan of a
+// million memberships is over a hundred megabytes of JSON: encoded and
+// committed at once, it would be in memory three or four times over. The
+// head is written last and names the generation of chunks it uses;
+// readers read the head and its chunks in one transaction, so they see
+// one generation, and a gate that dies halfway leaves the previous plan
+// (or none) in place.
+
+// planChunk is about how many member IDs a chunk holds.
+const planChunk = 20_000
+
+const groupsSuffix = ".groups"
+
+// planHead is what the rule's key holds. Gen is empty for a plan stored
+// whole, before plans were chunked.
+type planHead struct {
+	model.HeldPlan
+	Gen    string `json:"gen,omitempty"`
+	Chunks int    `json:"chunks,omitempty"`
+}
+
 // PutPlan stores a rule's gated plan for a job, replacing any earlier one.
 func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 	if err := errors.Join(required("job ID", h.JobID), required("rule", h.Rule)); err != nil {
 		return fmt.Errorf("put plan: %w", err)
 	}
+	wrap := func(err error) error { return fmt.Errorf("put plan %s/%s: %w", h.JobID, h.Rule, err) }
+	var g [8]byte
+	if _, err := rand.Read(g[:]); err != nil {
+		return wrap(err)
+	}
+	gen := hex.EncodeToString(g[:])
+	chunks := chunkGroups(h.Plan.Groups)
+	for i, c := range chunks {
+		err := s.update(ctx, func(tx *bolt.Tx) error {
+			b, err := create(tx, bucketHeld, h.JobID, h.Rule+groupsSuffix)
+			if err != nil {
+				return err
+			}
+			return put(b, chunkKey(gen, i), c)
+		})
+		if err != nil {
+			return wrap(err)
+		}
+	}
+	head := planHead{HeldPlan: h, Gen: gen, Chunks: len(chunks)}
+	head.Plan.Groups = nil
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b, err := create(tx, bucketHeld, h.JobID)
 		if err != nil {
 			return err
 		}
-		return put(b, h.Rule, h)
+		if err := put(b, h.Rule, head); err != nil {
+			return err
+		}
+		return dropOtherChunks(b.Bucket([]byte(h.Rule+groupsSuffix)), gen)
 	})
 	if err != nil {
-		return fmt.Errorf("put plan %s/%s: %w", h.JobID, h.Rule, err)
+		return wrap(err)
 	}
 	return nil
+}
+
+func chunkKey(gen string, i int) string { return fmt.Sprintf("%s/%06d", gen, i) }
+
+// chunkGroups cuts group plans into chunks of about planChunk member IDs.
+func chunkGroups(groups []model.GroupPlan) [][]model.GroupPlan {
+	var out [][]model.GroupPlan
+	start, size := 0, 0
+	for i, g := range groups {
+		size += 1 + len(g.Add) + len(g.Remove)
+		if size >= planChunk || i == len(groups)-1 {
+			out = append(out, groups[start:i+1])
+			start, size = i+1, 0
+		}
+	}
+	return out
+}
+
+// dropOtherChunks deletes the chunks of every generation but gen.
+func dropOtherChunks(b *bolt.Bucket, gen string) error {
+	if b == nil {
+		return nil
+	}
+	var stale [][]byte
+	prefix := []byte(gen + "/")
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if !bytes.HasPrefix(k, prefix) {
+			stale = append(stale, bytes.Clone(k))
+		}
+	}
+	for _, k := range stale {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadPlan reads a head and its chunks in tx.
+func loadPlan(tx *bolt.Tx, jobID string, head planHead) (model.HeldPlan, error) {
+	h := head.HeldPlan
+	if head.Gen == "" {
+		return h, nil
+	}
+	b := nested(tx, bucketHeld, jobID, h.Rule+groupsSuffix)
+	for i := range head.Chunks {
+		var groups []model.GroupPlan
+		ok, err := get(b, chunkKey(head.Gen, i), &groups)
+		if err != nil {
+			return model.HeldPlan{}, err
+		}
+		if !ok {
+			return model.HeldPlan{}, fmt.Errorf("chunk %d of %d is missing", i+1, head.Chunks)
+		}
+		h.Plan.Groups = append(h.Plan.Groups, groups...)
+	}
+	return h, nil
 }
 
 // Plan returns a rule's gated plan for a job.
@@ -33,8 +141,12 @@ func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, b
 	var h model.HeldPlan
 	var ok bool
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var head planHead
 		var err error
-		ok, err = get(nested(tx, bucketHeld, jobID), rule, &h)
+		if ok, err = get(nested(tx, bucketHeld, jobID), rule, &head); err != nil || !ok {
+			return err
+		}
+		h, err = loadPlan(tx, jobID, head)
 		return err
 	})
 	if err != nil {
@@ -45,20 +157,26 @@ func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, b
 
 // Held lists a job's held plans, sorted by rule.
 func (s *Store) Held(ctx context.Context, jobID string) ([]model.HeldPlan, error) {
-	var all []model.HeldPlan
+	var out []model.HeldPlan
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var err error
-		all, err = list[model.HeldPlan](nested(tx, bucketHeld, jobID))
-		return err
+		heads, err := list[planHead](nested(tx, bucketHeld, jobID))
+		if err != nil {
+			return err
+		}
+		for _, head := range heads {
+			if !head.IsHeld() {
+				continue
+			}
+			h, err := loadPlan(tx, jobID, head)
+			if err != nil {
+				return err
+			}
+			out = append(out, h)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("held plans of job %s: %w", jobID, err)
-	}
-	var out []model.HeldPlan
-	for _, h := range all {
-		if h.IsHeld() {
-			out = append(out, h)
-		}
 	}
 	return out, nil
 }
