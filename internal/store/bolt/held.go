@@ -122,6 +122,7 @@ func loadPlan(tx *bolt.Tx, jobID string, head planHead) (model.HeldPlan, error) 
 		return h, nil
 	}
 	b := nested(tx, bucketHeld, jobID, h.Rule+groupsSuffix)
+	var in model.Interner
 	for i := range head.Chunks {
 		var groups []model.GroupPlan
 		ok, err := get(b, chunkKey(head.Gen, i), &groups)
@@ -131,6 +132,7 @@ func loadPlan(tx *bolt.Tx, jobID string, head planHead) (model.HeldPlan, error) 
 		if !ok {
 			return model.HeldPlan{}, fmt.Errorf("chunk %d of %d is missing", i+1, head.Chunks)
 		}
+		in.GroupPlans(groups)
 		h.Plan.Groups = append(h.Plan.Groups, groups...)
 	}
 	return h, nil

@@ -186,6 +186,9 @@ func (s *Store) Staged(ctx context.Context, jobID, rule string) ([]model.Members
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		out, err = list[model.Membership](nested(tx, bucketRuns, jobID, rule+stagedSuffix))
+		// The gate holds every read at once: one copy of each user's ID.
+		var in model.Interner
+		in.Members(out)
 		return err
 	})
 	if err != nil {
