@@ -65,10 +65,11 @@ func (a *applier) fail(sourceID, msg string) {
 // record yet (a redelivered step skips the ones it already made). A target
 // that creates in batches (SCIM Bulk) gets the users a chunk per worker.
 func (a *applier) createUsers(ctx context.Context, users []model.User) {
-	var todo []model.User
-	for _, u := range users {
+	// Indexes, not copies: a first sync creates every user of the rule.
+	var todo []int
+	for i, u := range users {
 		if _, ok := a.users[u.ID]; !ok {
-			todo = append(todo, u)
+			todo = append(todo, i)
 		}
 	}
 	expectCreates(a.tgt, model.KindUser, len(todo))
@@ -82,14 +83,14 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		a.e.pool(len(chunks), func(i int) {
 			reqs := make([]target.UserCreate, len(chunks[i]))
 			for k, u := range chunks[i] {
-				reqs[k] = req(u)
+				reqs[k] = req(users[u])
 			}
 			a.createdBatch(ctx, reqs, bc.CreateUsers(ctx, reqs))
 		})
 		return
 	}
 	a.e.pool(len(todo), func(i int) {
-		r := req(todo[i])
+		r := req(users[todo[i]])
 		c, err := a.tgt.CreateUser(ctx, r.User, r.Opts)
 		a.created(ctx, r, c, err)
 	})
