@@ -47,6 +47,8 @@ func (e *Engine) usersStep(ctx context.Context, q Queue, jobID, rule string) err
 	if !run.UsersDone {
 		a.createUsers(ctx, h.Plan.CreateUsers)
 		a.updateUsers(ctx, h.Plan.UpdateUsers)
+		// Done with: the group steps below need only the group plans.
+		h.Plan.CreateUsers, h.Plan.UpdateUsers = nil, nil
 		now := e.opts.Now()
 		if _, _, err := e.store.UpdateRuleRun(ctx, jobID, rule, func(run *model.RuleRun, j *model.Job) bool {
 			if run.UsersDone {
