@@ -41,7 +41,7 @@ for c in "${pkg_cmds[@]}"; do
 	eval "$c" | tee -a "$raw/pkg.txt" >&2
 done
 
-if ! grep -q '^BenchmarkSync\|^BenchmarkHinted' "$raw/e2e.txt"; then
+if ! grep -q '^BenchmarkSync\|^BenchmarkHinted\|^BenchmarkProcess' "$raw/e2e.txt"; then
 	echo "bench.sh: no end-to-end benchmark results; see the output above" >&2
 	exit 1
 fi
@@ -157,6 +157,23 @@ hinted_table() {
 	}' "$raw/e2e.txt"
 }
 
+# process_table turns the BenchmarkProcess lines (the groupsync binary in
+# its own process, sizes M and L) into markdown rows.
+process_table() {
+	awk '
+	function n(v) { return v == "" ? "–" : sprintf("%.0f", v) }
+	/^BenchmarkProcess/ {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		split(name, part, "/")
+		delete m
+		for (i = 5; i < NF; i += 2) m[$(i + 1)] = $i
+		ratio = part[3] == "FullPaced" ? sprintf("%.2f×", m["x-quota-min"]) : "–"
+		printf "| %s | %s | %.1f s | %s | %s | %s | %s | %s | %s | %s (%s + %s) | %s |\n", part[3], part[2],
+			m["wall-s/op"], ratio, n(m["source-calls/op"]), n(m["target-requests/op"]), n(m["bulk-requests/op"]),
+			n(m["changes/op"]), sprintf("%.1f", m["cpu-s/op"]), n(m["peak-rss-MB"]), n(m["peak-anon-MB"]), n(m["peak-file-MB"]), n(m["store-MB"])
+	}' "$raw/e2e.txt"
+}
+
 pkg_table() {
 	awk '
 	/^pkg: / { pkg = $2; sub(/^github.com\/groupsync\/groupsync\//, "", pkg) }
@@ -266,6 +283,34 @@ its p50 over changes spread evenly in a minute is the lag plus half a poll
 (120 s), plus the poll's own run. Peak RSS is the whole process (both fakes
 included) since it started, so an upper bound on a sync's own.
 EOF
+	cat <<'EOF'
+
+## The binary at sizes M and L (peak memory, quota-bound wall time)
+
+`BenchmarkProcess` builds the `groupsync` binary and runs `groupsync sync`
+as a child process against the Directory API fake and the SCIM fake (with
+Bulk, 1,000 operations a request) in the benchmark's process, so the
+memory figures are the sync's alone: peak RSS is the child's resident
+high-water mark (`VmHWM`), with the largest anonymous (Go heap, stacks)
+and file-backed (the bbolt store's memory map) parts seen, all sampled
+from `/proc/PID/status` every 20 ms.
+Sizes: M is 20,000 users, 2,000 groups and three groups of 10,000; L is
+100,000 users, 10,000 groups and three groups of 50,000 (1.37 million
+flattened memberships). L runs with `GROUPSYNC_BENCH_L=1`.
+
+- **Full**: the initial sync, pacing off.
+- **FullNoChange**: `sync --full` right after it.
+- **OneLargeGroup**: `sync --group large-1@example.com` into an empty
+  target and store: one group of 10,000 (M) or 50,000 (L) members, and
+  its users.
+- **FullPaced**: the initial sync into an empty target and store at the
+  default 2,400 queries a minute; **× quota min** is its wall time over
+  the Directory calls ÷ 40 a second, the least those calls can take.
+
+| scenario | size | wall | × quota min | Directory calls | SCIM requests | of them Bulk | changes | CPU s | peak RSS MB (anon + file) | store MB |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+EOF
+	process_table
 	cat <<EOF
 
 ## Package benchmarks

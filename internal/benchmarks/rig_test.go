@@ -28,8 +28,8 @@ type size struct {
 }
 
 var sizes = []size{
-	{name: "S", users: 1000, groups: 50},
-	{name: "L", users: 10000, groups: 500},
+	{name: "XS", users: 1000, groups: 50},
+	{name: "S", users: 10000, groups: 500},
 }
 
 const (
