@@ -36,18 +36,8 @@ func (s *droppingSource) ReadMembers(ctx context.Context, g model.GroupInfo, opt
 	return s.fakeSource.ReadMembers(ctx, g, opts)
 }
 
-const twoRulesConfig = `
-store: bolt://groupsync.db
-sources:
-  corp: {type: workspace, customer: my_customer, admin_subject: admin@example.com, credentials: file://key.json}
-targets:
-  app: {type: scim, url: "http://127.0.0.1:1/scim/v2", token: env://TEST_TOKEN}
-rules:
-  - name: eng
-    source: corp
-    target: app
-    groups: {include: ["eng-*@example.com"], exclude: ["eng-bots@example.com"]}
-  - name: bots
+// twoRulesConfig is testConfig with a second rule on the same source.
+var twoRulesConfig = fmt.Sprintf(testConfig, "50%") + `  - name: bots
     source: corp
     target: app
     groups: {include: ["eng-bots@example.com"]}
