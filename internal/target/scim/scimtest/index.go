@@ -80,8 +80,6 @@ func (m *memberSet) has(id string) bool {
 	return ok
 }
 
-func (m *memberSet) len() int { return len(m.pos) }
-
 // add adds id at the end unless it is a member already.
 func (m *memberSet) add(id string) {
 	if m.has(id) {
