@@ -28,12 +28,17 @@ const planChunk = 20_000
 
 const groupsSuffix = ".groups"
 
+// usersChunk is how many users to create a chunk holds.
+const usersChunk = 5_000
+
 // planHead is what the rule's key holds. Gen is empty for a plan stored
 // whole, before plans were chunked.
 type planHead struct {
 	model.HeldPlan
 	Gen    string `json:"gen,omitempty"`
 	Chunks int    `json:"chunks,omitempty"`
+	// UserChunks holds Plan.CreateUsers: a first sync creates every user.
+	UserChunks int `json:"user_chunks,omitempty"`
 }
 
 // PutPlan stores a rule's gated plan for a job, replacing any earlier one.
@@ -48,20 +53,28 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 	}
 	gen := hex.EncodeToString(g[:])
 	chunks := chunkGroups(h.Plan.Groups)
-	for i, c := range chunks {
-		err := s.update(ctx, func(tx *bolt.Tx) error {
+	users := chunkUsers(h.Plan.CreateUsers)
+	putChunk := func(key string, v any) error {
+		return s.update(ctx, func(tx *bolt.Tx) error {
 			b, err := create(tx, bucketHeld, h.JobID, h.Rule+groupsSuffix)
 			if err != nil {
 				return err
 			}
-			return put(b, chunkKey(gen, i), c)
+			return put(b, key, v)
 		})
-		if err != nil {
+	}
+	for i, c := range chunks {
+		if err := putChunk(chunkKey(gen, i), c); err != nil {
 			return wrap(err)
 		}
 	}
-	head := planHead{HeldPlan: h, Gen: gen, Chunks: len(chunks)}
-	head.Plan.Groups = nil
+	for i, c := range users {
+		if err := putChunk(userChunkKey(gen, i), c); err != nil {
+			return wrap(err)
+		}
+	}
+	head := planHead{HeldPlan: h, Gen: gen, Chunks: len(chunks), UserChunks: len(users)}
+	head.Plan.Groups, head.Plan.CreateUsers = nil, nil
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b, err := create(tx, bucketHeld, h.JobID)
 		if err != nil {
@@ -78,7 +91,19 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 	return nil
 }
 
-func chunkKey(gen string, i int) string { return fmt.Sprintf("%s/%06d", gen, i) }
+func chunkKey(gen string, i int) string     { return fmt.Sprintf("%s/%06d", gen, i) }
+func userChunkKey(gen string, i int) string { return fmt.Sprintf("%s/u%06d", gen, i) }
+
+// chunkUsers cuts the users to create into chunks of usersChunk.
+func chunkUsers(users []model.User) [][]model.User {
+	var out [][]model.User
+	for len(users) > 0 {
+		n := min(usersChunk, len(users))
+		out = append(out, users[:n])
+		users = users[n:]
+	}
+	return out
+}
 
 // chunkGroups cuts group plans into chunks of about planChunk member IDs.
 func chunkGroups(groups []model.GroupPlan) [][]model.GroupPlan {
@@ -134,6 +159,17 @@ func loadPlan(tx *bolt.Tx, jobID string, head planHead) (model.HeldPlan, error) 
 		}
 		in.GroupPlans(groups)
 		h.Plan.Groups = append(h.Plan.Groups, groups...)
+	}
+	for i := range head.UserChunks {
+		var users []model.User
+		ok, err := get(b, userChunkKey(head.Gen, i), &users)
+		if err != nil {
+			return model.HeldPlan{}, err
+		}
+		if !ok {
+			return model.HeldPlan{}, fmt.Errorf("user chunk %d of %d is missing", i+1, head.UserChunks)
+		}
+		h.Plan.CreateUsers = append(h.Plan.CreateUsers, users...)
 	}
 	return h, nil
 }

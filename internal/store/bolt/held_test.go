@@ -21,6 +21,9 @@ func bigPlan(jobID string, n, members int) model.HeldPlan {
 		}
 		h.Plan.Groups = append(h.Plan.Groups, gp)
 	}
+	for u := range n * members / 5 {
+		h.Plan.CreateUsers = append(h.Plan.CreateUsers, model.User{ID: fmt.Sprintf("u%06d", u), Email: fmt.Sprintf("u%06d@example.com", u)})
+	}
 	return h
 }
 
@@ -31,13 +34,13 @@ func TestPlanChunks(t *testing.T) {
 	ctx := t.Context()
 	s := open(t)
 	defer s.Close()
-	want := bigPlan("j1", 300, 250) // 75,000 members: four chunks
+	want := bigPlan("j1", 300, 250) // 75,000 members, 15,000 users to create
 	before := s.Writes()
 	if err := s.PutPlan(ctx, want); err != nil {
 		t.Fatalf("PutPlan: %v", err)
 	}
-	if got := s.Writes() - before; got != 5 {
-		t.Errorf("commits: got %d, want 5 (four chunks and the head)", got)
+	if got := s.Writes() - before; got != 8 {
+		t.Errorf("commits: got %d, want 8 (four chunks of groups, three of users and the head)", got)
 	}
 	got, ok, err := s.Plan(ctx, "j1", "r")
 	if err != nil || !ok {
@@ -66,8 +69,8 @@ func TestPlanChunks(t *testing.T) {
 	s.db.View(func(tx *bolt.Tx) error {
 		return nested(tx, bucketHeld, "j1", "r"+groupsSuffix).ForEach(func(k, v []byte) error { keys++; return nil })
 	})
-	if keys != 1 {
-		t.Errorf("chunks left after replacing: got %d, want 1 (the old generation dropped)", keys)
+	if keys != 2 {
+		t.Errorf("chunks left after replacing: got %d, want 2 (one of groups, one of users; the old generation dropped)", keys)
 	}
 }
 
