@@ -9,10 +9,14 @@ import (
 // reports read as people rather than IDs. The directory wins over the last
 // email written, which wins over the member listing.
 func label(p *model.Plan, d plan.Desired, a plan.Actual) {
+	// Only members the directory lacks still carry their email (the read
+	// step drops the others').
 	fromMembers := map[string]string{}
 	for _, m := range d.Groups {
 		for _, mem := range m.Members {
-			fromMembers[mem.ID] = mem.Email
+			if mem.Email != "" {
+				fromMembers[mem.ID] = mem.Email
+			}
 		}
 	}
 	name := func(id string) string {
