@@ -79,8 +79,9 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		return target.UserCreate{User: u, Opts: target.CreateOptions{Active: !pol.CreateAsDisabled && !u.Suspended, Adopt: pol.AdoptExisting}}
 	}
 	if bc, ok := a.tgt.(batchCreator); ok {
-		chunks := chunk(todo, min(createChunk, max(1, (len(todo)+a.e.opts.Workers-1)/a.e.opts.Workers)))
-		a.e.pool(len(chunks), func(i int) {
+		workers := min(a.e.opts.Workers, batchWorkers)
+		chunks := chunk(todo, min(createChunk, max(1, (len(todo)+workers-1)/workers)))
+		a.e.poolOf(workers, len(chunks), func(i int) {
 			reqs := make([]target.UserCreate, len(chunks[i]))
 			for k, u := range chunks[i] {
 				reqs[k] = req(users[u])
@@ -104,7 +105,12 @@ type batchCreator interface {
 
 // createChunk is the most users one worker hands a batchCreator at once:
 // a few Bulk requests' worth, so that the pool keeps every worker busy.
-const createChunk = 500
+// batchWorkers bounds the batches in flight: each holds hundreds of users'
+// requests and answers, and a few at a time keep a server busy.
+const (
+	createChunk  = 500
+	batchWorkers = 4
+)
 
 func chunk[T any](s []T, n int) [][]T {
 	var out [][]T
@@ -362,10 +368,15 @@ func (a *applier) groupApply(gp model.GroupPlan) GroupApply {
 
 // pool runs fn(0..n-1) on at most Workers goroutines.
 func (e *Engine) pool(n int, fn func(i int)) {
+	e.poolOf(e.opts.Workers, n, fn)
+}
+
+// poolOf runs fn(0..n-1) on at most workers goroutines.
+func (e *Engine) poolOf(workers, n int, fn func(i int)) {
 	if n == 0 {
 		return
 	}
-	w := min(e.opts.Workers, n)
+	w := min(workers, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range w {

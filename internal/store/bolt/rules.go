@@ -142,6 +142,9 @@ func (s *Store) PutOwnedBatch(ctx context.Context, os []model.Owned) error {
 			if err != nil {
 				return err
 			}
+			// A batch is a run of neighbouring IDs: split pages full, not
+			// half full, or a first sync's records take twice the pages.
+			b.FillPercent = 0.95
 			switch err := put(b, o.SourceID, o); {
 			case err == nil:
 				changed = true
