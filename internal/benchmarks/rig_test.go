@@ -119,6 +119,7 @@ func (r *rig) close() {
 type result struct {
 	job          model.Job
 	sourceCalls  int64
+	auditCalls   int64 // of sourceCalls, the audit log's (a hinted run's)
 	budget       int64
 	targetReqs   int
 	targetWrites int
@@ -185,6 +186,7 @@ func (r *rig) syncWith(b *testing.B, req engine.Request) result {
 	res := result{
 		job:          job,
 		sourceCalls:  r.dir.TotalRequests(),
+		auditCalls:   r.dir.Requests(workspacetest.EndpointReports),
 		budget:       budget,
 		targetWrites: st.Writes,
 		patches:      st.Requests[http.MethodPatch],

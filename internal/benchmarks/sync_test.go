@@ -99,7 +99,7 @@ func scenarios(b *testing.B, sz size, target func(testing.TB) scimServer) {
 type totals struct {
 	n                                 int
 	changes                           int
-	sourceCalls, budget               int64
+	sourceCalls, budget, auditCalls   int64
 	targetReqs, targetWrites, patches int
 	groupPatches, storeWrites, dataW  int64
 	changedGroups                     int
@@ -109,6 +109,7 @@ type totals struct {
 func (m *totals) add(r result) {
 	m.n++
 	m.sourceCalls += r.sourceCalls
+	m.auditCalls += r.auditCalls
 	m.budget += r.budget
 	m.targetReqs += r.targetReqs
 	m.targetWrites += r.targetWrites
@@ -129,6 +130,7 @@ func (m *totals) report(b *testing.B, sz size) {
 	b.ReportMetric(float64(sz.groups), "groups")
 	per := func(v float64) float64 { return v / float64(m.n) }
 	b.ReportMetric(per(float64(m.sourceCalls)), "source-calls/op")
+	b.ReportMetric(per(float64(m.auditCalls)), "audit-calls/op")
 	b.ReportMetric(per(float64(m.budget)), "source-budget/op")
 	b.ReportMetric(per(float64(m.targetReqs)), "target-requests/op")
 	b.ReportMetric(per(float64(m.targetWrites)), "target-writes/op")
