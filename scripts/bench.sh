@@ -11,6 +11,8 @@
 # Environment:
 #   BENCH_OUT     where to write the report (default docs/benchmarks.md)
 #   BENCH_FILTER  -bench regexp for the end-to-end benchmarks (default .)
+#   BENCH_RAW     a saved log of an earlier run (its go test output): write
+#                 the page from it instead of running the benchmarks again
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,8 +25,15 @@ raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
 
 e2e_cmd="$go test -run '^\$' -bench '$filter' -benchtime=1x -count=1 -timeout 120m ./internal/benchmarks/"
-echo "+ $e2e_cmd" >&2
-eval "$e2e_cmd" | tee "$raw/e2e.txt" >&2
+if [ -z "${BENCH_RAW:-}" ]; then
+	echo "+ $e2e_cmd" >&2
+	eval "$e2e_cmd" | tee "$raw/e2e.txt" >&2
+else
+	# The end-to-end package's lines, then every other package's.
+	awk -v e2e="$raw/e2e.txt" -v pkg="$raw/pkg.txt" '
+		/^pkg: / { out = ($2 ~ /internal\/benchmarks$/) ? e2e : pkg }
+		/^(pkg|cpu): |^Benchmark/ && out != "" { print > out }' "$BENCH_RAW"
+fi
 
 # Package benchmarks: a full Directory read, one PATCH of a 1% change, and
 # bbolt snapshot writes and reads. They are short, so they run many times,
@@ -35,11 +44,13 @@ pkg_cmds=(
 	"$go test -run '^\$' -bench '^BenchmarkSnapshot\$' -benchtime=50x -count=1 ./internal/store/bolt/"
 	"$go test -run '^\$' -bench '^BenchmarkCompute\$' -benchtime=3x -count=1 ./internal/plan/"
 )
-: >"$raw/pkg.txt"
-for c in "${pkg_cmds[@]}"; do
-	echo "+ $c" >&2
-	eval "$c" | tee -a "$raw/pkg.txt" >&2
-done
+if [ -z "${BENCH_RAW:-}" ]; then
+	: >"$raw/pkg.txt"
+	for c in "${pkg_cmds[@]}"; do
+		echo "+ $c" >&2
+		eval "$c" | tee -a "$raw/pkg.txt" >&2
+	done
+fi
 
 if ! grep -q '^BenchmarkSync\|^BenchmarkHinted\|^BenchmarkProcess' "$raw/e2e.txt"; then
 	echo "bench.sh: no end-to-end benchmark results; see the output above" >&2
@@ -47,6 +58,10 @@ if ! grep -q '^BenchmarkSync\|^BenchmarkHinted\|^BenchmarkProcess' "$raw/e2e.txt
 fi
 
 cpu=$(sed -n 's/^cpu: //p' "$raw/e2e.txt" | head -1)
+rawnote=""
+if [ -n "${BENCH_RAW:-}" ]; then
+	rawnote=" (this page was written later from the saved log of that run)"
+fi
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- internal cmd 2>/dev/null)" ]; then
 	commit="$commit (with uncommitted changes)"
@@ -113,7 +128,7 @@ e2e_findings() {
 	}
 	END {
 		if (unchanged != "") {
-			print wrote ? "**An unchanged resync wrote something (a regression: it must write nothing but the hint watermark).**" : "**An unchanged resync writes nothing** to the target, and to the store's sync data only the rule's hint watermark (one write). The Directory fake serves the Reports API, so a resync is a hinted run: the groups listing and the audit log, not the whole directory."
+			print wrote ? "**An unchanged resync wrote something (a regression: it must write nothing but the hint watermark).**" : "**An unchanged resync writes nothing** to the target, and to the sync data in the store only the hint watermark of the rule (one write). The Directory fake serves the Reports API, so a resync is a hinted run: the groups listing and the audit log, not the whole directory."
 			print ""
 			printf "%s", unchanged
 			print ""
@@ -227,7 +242,7 @@ make bench            # = bash scripts/bench.sh (GOFLAGS=-p=1 on a busy machine)
 \`\`\`
 
 Machine: $(nproc) CPUs ($cpu), $($go version | sed 's/^go version //'), $(uname -sr).
-Run on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit; load average
+Run on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit$rawnote; load average
 before the run: $load. The org is generated from a fixed seed, so the counts
 are the same on every run; wall times move with the machine's load.
 
