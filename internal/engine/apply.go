@@ -78,7 +78,7 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 		u.PasswordHash = a.passwordHash(ctx, u.ID)
 		return target.UserCreate{User: u, Opts: target.CreateOptions{Active: !pol.CreateAsDisabled && !u.Suspended, Adopt: pol.AdoptExisting}}
 	}
-	if bc, ok := a.tgt.(batchCreator); ok {
+	if bc, ok := a.tgt.(batchCreator); ok && bc.BatchesCreates(ctx) {
 		workers := min(a.e.opts.Workers, batchWorkers)
 		chunks := chunk(todo, min(createChunk, max(1, (len(todo)+workers-1)/workers)))
 		a.e.poolOf(workers, len(chunks), func(i int) {
@@ -97,9 +97,11 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 	})
 }
 
-// batchCreator is a target that creates many users in few requests.
-// Each result means what CreateUser's would for that user.
+// batchCreator is a target that can create many users in few requests.
+// Each result means what CreateUser's would for that user. BatchesCreates
+// says whether it will (a SCIM server that advertises Bulk).
 type batchCreator interface {
+	BatchesCreates(ctx context.Context) bool
 	CreateUsers(ctx context.Context, users []target.UserCreate) []target.CreateResult
 }
 

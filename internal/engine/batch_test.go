@@ -16,9 +16,12 @@ import (
 // records each batch's size.
 type batchTarget struct {
 	engine.Target
+	single  bool // it would send one request a user: do not batch
 	mu      sync.Mutex
 	batches []int
 }
+
+func (b *batchTarget) BatchesCreates(context.Context) bool { return !b.single }
 
 func (b *batchTarget) CreateUsers(ctx context.Context, users []target.UserCreate) []target.CreateResult {
 	b.mu.Lock()
@@ -61,5 +64,21 @@ func TestBatchCreates(t *testing.T) {
 	bt.batches = nil
 	if again := f.run(t, engine.Request{}); again.Counts.UsersCreated != 0 || len(bt.batches) != 0 {
 		t.Errorf("second run: %d users created in batches %v, want none", again.Counts.UsersCreated, bt.batches)
+	}
+}
+
+// TestBatchCreatesOnlyWhenBatching: a target that would send its batches
+// one request a user (no Bulk) gets single creates over the workers.
+func TestBatchCreatesOnlyWhenBatching(t *testing.T) {
+	f := newFixture(t, "")
+	bt := &batchTarget{Target: f.tgt, single: true}
+	f.eng = engine.New(rules(t, mustConfig(t, "")), f.store, map[string]engine.Source{"corp": f.src},
+		map[string]engine.Target{"app": bt}, engine.Options{Workers: 4})
+	got := f.run(t, engine.Request{})
+	if got.Status != model.JobDone || got.Counts.UsersCreated == 0 {
+		t.Fatalf("status %s, %d users created; want done with users created", got.Status, got.Counts.UsersCreated)
+	}
+	if len(bt.batches) != 0 {
+		t.Errorf("batches %v sent to a target that does not batch, want none", bt.batches)
 	}
 }

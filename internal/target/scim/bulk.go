@@ -152,6 +152,14 @@ func (t *Target) CreateUsers(ctx context.Context, users []target.UserCreate) []t
 	return out
 }
 
+// BatchesCreates reports whether CreateUsers sends creates in batches:
+// the server advertises Bulk and has not refused it. When it does not,
+// the engine spreads single creates over its workers instead.
+func (t *Target) BatchesCreates(ctx context.Context) bool {
+	caps, err := t.capabilities(ctx)
+	return err == nil && caps.bulk
+}
+
 func result(c target.Created, err error) target.CreateResult {
 	return target.CreateResult{Created: c, Err: err}
 }
