@@ -19,9 +19,15 @@ type batchTarget struct {
 	single  bool // it would send one request a user: do not batch
 	mu      sync.Mutex
 	batches []int
+	asked   int // BatchesCreates calls: a SCIM server's would be a request
 }
 
-func (b *batchTarget) BatchesCreates(context.Context) bool { return !b.single }
+func (b *batchTarget) BatchesCreates(context.Context) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.asked++
+	return !b.single
+}
 
 func (b *batchTarget) CreateUsers(ctx context.Context, users []target.UserCreate) []target.CreateResult {
 	b.mu.Lock()
@@ -60,10 +66,11 @@ func TestBatchCreates(t *testing.T) {
 	if total != got.Counts.UsersCreated || len(bt.batches) != 4 {
 		t.Errorf("batches %v: got %d users in %d batches, want %d in 4 (one per worker)", bt.batches, total, len(bt.batches), got.Counts.UsersCreated)
 	}
-	// Nothing left to create: the next run makes no batch.
-	bt.batches = nil
-	if again := f.run(t, engine.Request{}); again.Counts.UsersCreated != 0 || len(bt.batches) != 0 {
-		t.Errorf("second run: %d users created in batches %v, want none", again.Counts.UsersCreated, bt.batches)
+	// Nothing left to create: the next run makes no batch and does not
+	// even ask the target whether it batches.
+	bt.batches, bt.asked = nil, 0
+	if again := f.run(t, engine.Request{}); again.Counts.UsersCreated != 0 || len(bt.batches) != 0 || bt.asked != 0 {
+		t.Errorf("second run: %d users created in batches %v, %d capability questions; want none", again.Counts.UsersCreated, bt.batches, bt.asked)
 	}
 }
 
