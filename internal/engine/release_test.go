@@ -12,13 +12,33 @@ import (
 	"github.com/groupsync/groupsync/internal/model"
 )
 
-// droppingSource records when the engine lets it drop its listings, and
-// every read made after that.
+// droppingSource records when the engine lets it drop its listings and,
+// once the plan is made, its users (a Reset after the listings' drop),
+// and every read made after that.
 type droppingSource struct {
 	*fakeSource
-	mu        sync.Mutex
-	drops     int
-	lateReads []string
+	mu         sync.Mutex
+	drops      int
+	resets     int // after drops: the users' release
+	lateReads  []string
+	lateSweeps int
+}
+
+func (s *droppingSource) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.drops > 0 {
+		s.resets++
+	}
+}
+
+func (s *droppingSource) ListUsers(ctx context.Context) ([]model.User, error) {
+	s.mu.Lock()
+	if s.resets > 0 {
+		s.lateSweeps++
+	}
+	s.mu.Unlock()
+	return s.fakeSource.ListUsers(ctx)
 }
 
 func (s *droppingSource) DropListings() {
@@ -44,8 +64,8 @@ var twoRulesConfig = fmt.Sprintf(testConfig, "50%") + `  - name: bots
 `
 
 // TestListingsDroppedAfterReads: the source may drop its cached listings
-// once the last rule reading from it reaches its gate, and not before:
-// no read comes after the drop.
+// once the last rule reading from it reaches its gate, and its users once
+// that rule's plan is made, and not before: no read comes after the drop.
 func TestListingsDroppedAfterReads(t *testing.T) {
 	for _, tc := range []struct {
 		name, config string
@@ -70,6 +90,12 @@ func TestListingsDroppedAfterReads(t *testing.T) {
 			}
 			if len(src.lateReads) > 0 {
 				t.Errorf("groups read after the listings were dropped: %v", src.lateReads)
+			}
+			if src.resets == 0 {
+				t.Error("users were never released after the plan")
+			}
+			if src.lateSweeps > 0 {
+				t.Errorf("users swept %d times after they were released, want none", src.lateSweeps)
 			}
 		})
 	}

@@ -82,6 +82,14 @@ type userIndexer interface {
 	UserIndex(ctx context.Context) (map[string]model.User, error)
 }
 
+// drop drops one source's cached directory: its rules are past their
+// reads, and 100,000 users should not stay in memory while they apply.
+func (c *userCache) drop(name string) {
+	c.mu.Lock()
+	delete(c.entries, name)
+	c.mu.Unlock()
+}
+
 // forget drops every cached directory, so the next run reads fresh users.
 func (c *userCache) forget() {
 	c.mu.Lock()
