@@ -17,7 +17,8 @@ resource "google_firestore_database" "default" {
 # TTL policies: Firestore deletes a document some time after the timestamp in
 # its `expires` field passes; documents without the field are never deleted.
 # internal/store/firestore sets `expires` on leases, jobs and their results
-# (jobs/{job}/groups/…), gated plans (jobs/{job}/held/…), rule runs
+# (jobs/{job}/groups/…), gated plans (jobs/{job}/held/… and their chunks,
+# jobs/{job}/held/{rule}/planchunks/…), rule runs
 # (jobs/{job}/runs/…) and staged reads (jobs/{job}/staged/{rule} and its
 # groups/…), never on snapshot
 # headers (rules/{rule}/groups/…), which share the collection ID `groups` and
@@ -25,7 +26,7 @@ resource "google_firestore_database" "default" {
 # per collection ID; `parts` (spilled JSON) is deleted only if its documents
 # carry `expires` too.
 resource "google_firestore_field" "ttl" {
-  for_each = toset(["leases", "jobs", "groups", "held", "runs", "staged", "parts"])
+  for_each = toset(["leases", "jobs", "groups", "held", "planchunks", "runs", "staged", "parts"])
 
   project    = var.project_id
   database   = var.firestore_database

@@ -3,43 +3,21 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
-// A plan is stored in pieces: its head (the HeldPlan without its group
-// plans) under the rule's key, and the group plans in chunks in the bucket
-// RULE.groups, each chunk written in a transaction of its own. A plan of a
-// million memberships is over a hundred megabytes of JSON: encoded and
-// committed at once, it would be in memory three or four times over. The
-// head is written last and names the generation of chunks it uses;
-// readers read the head and its chunks in one transaction, so they see
-// one generation, and a gate that dies halfway leaves the previous plan
-// (or none) in place.
-
-// planChunk is about how many member IDs a chunk holds.
-const planChunk = 20_000
+// A plan is stored in pieces (store.SplitPlan): its head under the
+// rule's key, and the group plans and users to create in chunks in the
+// bucket RULE.groups, each chunk written in a transaction of its own.
+// Readers read the head and its chunks in one transaction.
 
 const groupsSuffix = ".groups"
-
-// usersChunk is how many users to create a chunk holds.
-const usersChunk = 5_000
-
-// planHead is what the rule's key holds. Gen is empty for a plan stored
-// whole, before plans were chunked.
-type planHead struct {
-	model.HeldPlan
-	Gen    string `json:"gen,omitempty"`
-	Chunks int    `json:"chunks,omitempty"`
-	// UserChunks holds Plan.CreateUsers: a first sync creates every user.
-	UserChunks int `json:"user_chunks,omitempty"`
-}
 
 // PutPlan stores a rule's gated plan for a job, replacing any earlier one.
 func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
@@ -47,13 +25,11 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 		return fmt.Errorf("put plan: %w", err)
 	}
 	wrap := func(err error) error { return fmt.Errorf("put plan %s/%s: %w", h.JobID, h.Rule, err) }
-	var g [8]byte
-	if _, err := rand.Read(g[:]); err != nil {
+	head, chunks, users, err := store.SplitPlan(h)
+	if err != nil {
 		return wrap(err)
 	}
-	gen := hex.EncodeToString(g[:])
-	chunks := chunkGroups(h.Plan.Groups)
-	users := chunkUsers(h.Plan.CreateUsers)
+	gen := head.Gen
 	putChunk := func(key string, v any) error {
 		return s.update(ctx, func(tx *bolt.Tx) error {
 			b, err := create(tx, bucketHeld, h.JobID, h.Rule+groupsSuffix)
@@ -73,9 +49,7 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 			return wrap(err)
 		}
 	}
-	head := planHead{HeldPlan: h, Gen: gen, Chunks: len(chunks), UserChunks: len(users)}
-	head.Plan.Groups, head.Plan.CreateUsers = nil, nil
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		b, err := create(tx, bucketHeld, h.JobID)
 		if err != nil {
 			return err
@@ -93,31 +67,6 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 
 func chunkKey(gen string, i int) string     { return fmt.Sprintf("%s/%06d", gen, i) }
 func userChunkKey(gen string, i int) string { return fmt.Sprintf("%s/u%06d", gen, i) }
-
-// chunkUsers cuts the users to create into chunks of usersChunk.
-func chunkUsers(users []model.User) [][]model.User {
-	var out [][]model.User
-	for len(users) > 0 {
-		n := min(usersChunk, len(users))
-		out = append(out, users[:n])
-		users = users[n:]
-	}
-	return out
-}
-
-// chunkGroups cuts group plans into chunks of about planChunk member IDs.
-func chunkGroups(groups []model.GroupPlan) [][]model.GroupPlan {
-	var out [][]model.GroupPlan
-	start, size := 0, 0
-	for i, g := range groups {
-		size += 1 + len(g.Add) + len(g.Remove)
-		if size >= planChunk || i == len(groups)-1 {
-			out = append(out, groups[start:i+1])
-			start, size = i+1, 0
-		}
-	}
-	return out
-}
 
 // dropOtherChunks deletes the chunks of every generation but gen.
 func dropOtherChunks(b *bolt.Bucket, gen string) error {
@@ -141,7 +90,7 @@ func dropOtherChunks(b *bolt.Bucket, gen string) error {
 }
 
 // loadPlan reads a head and its chunks in tx.
-func loadPlan(tx *bolt.Tx, jobID string, head planHead) (model.HeldPlan, error) {
+func loadPlan(tx *bolt.Tx, jobID string, head store.PlanHead) (model.HeldPlan, error) {
 	h := head.HeldPlan
 	if head.Gen == "" {
 		return h, nil
@@ -179,7 +128,7 @@ func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, b
 	var h model.HeldPlan
 	var ok bool
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var head planHead
+		var head store.PlanHead
 		var err error
 		if ok, err = get(nested(tx, bucketHeld, jobID), rule, &head); err != nil || !ok {
 			return err
@@ -197,7 +146,7 @@ func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, b
 func (s *Store) Held(ctx context.Context, jobID string) ([]model.HeldPlan, error) {
 	var out []model.HeldPlan
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		heads, err := list[planHead](nested(tx, bucketHeld, jobID))
+		heads, err := list[store.PlanHead](nested(tx, bucketHeld, jobID))
 		if err != nil {
 			return err
 		}

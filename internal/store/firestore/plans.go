@@ -10,6 +10,7 @@ import (
 	"cloud.google.com/go/firestore"
 
 	"github.com/groupsync/groupsync/internal/model"
+	"github.com/groupsync/groupsync/internal/store"
 )
 
 // Gated plans live in the held collection, which held plans had to
@@ -24,8 +25,16 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 	if err := errors.Join(required("job ID", h.JobID), required("rule", h.Rule)); err != nil {
 		return fmt.Errorf("put plan: %w", err)
 	}
+	wrap := func(err error) error { return fmt.Errorf("put plan %s/%s: %w", h.JobID, h.Rule, err) }
 	ref := s.planRef(h.JobID, h.Rule)
-	err := s.update(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	head, groups, users, err := store.SplitPlan(h)
+	if err != nil {
+		return wrap(err)
+	}
+	if err := s.putChunks(ctx, ref, head, groups, users); err != nil {
+		return wrap(err)
+	}
+	err = s.update(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		old, err := get(tx, ref)
 		if err != nil {
 			return err
@@ -35,11 +44,15 @@ func (s *Store) PutPlan(ctx context.Context, h model.HeldPlan) error {
 			"decision": h.Decision,
 			"created":  h.Created,
 			"expires":  s.expires(h.Created),
+			"gen":      head.Gen,
 		}
-		return setRecord(tx, ref, fields, h, partsOf(old))
+		return setRecord(tx, ref, fields, head, partsOf(old))
 	})
 	if err != nil {
-		return fmt.Errorf("put plan %s/%s: %w", h.JobID, h.Rule, err)
+		return wrap(err)
+	}
+	if err := s.dropStaleChunks(ctx, ref, head.Gen); err != nil {
+		return wrap(fmt.Errorf("drop earlier chunks: %w", err))
 	}
 	return nil
 }
@@ -54,12 +67,13 @@ func (s *Store) Plan(ctx context.Context, jobID, rule string) (model.HeldPlan, b
 			ok = false
 			return err
 		}
-		plans, err := decodeRecords[model.HeldPlan](tx.GetAll, []*firestore.DocumentSnapshot{doc})
+		heads, err := decodeRecords[store.PlanHead](tx.GetAll, []*firestore.DocumentSnapshot{doc})
 		if err != nil {
 			return err
 		}
-		h, ok = plans[0], true
-		return nil
+		h, err = loadPlan(tx, doc.Ref, heads[0])
+		ok = err == nil
+		return err
 	})
 	if err != nil {
 		return model.HeldPlan{}, false, fmt.Errorf("plan %s/%s: %w", jobID, rule, err)
@@ -81,8 +95,18 @@ func (s *Store) Held(ctx context.Context, jobID string) ([]model.HeldPlan, error
 			decision, _ := v.(string)
 			return !model.HeldPlan{Decision: decision}.IsHeld()
 		})
-		out, err = decodeRecords[model.HeldPlan](tx.GetAll, docs)
-		return err
+		heads, err := decodeRecords[store.PlanHead](tx.GetAll, docs)
+		if err != nil {
+			return err
+		}
+		for i, head := range heads {
+			h, err := loadPlan(tx, docs[i].Ref, head)
+			if err != nil {
+				return err
+			}
+			out = append(out, h)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("held plans of job %s: %w", jobID, err)

@@ -72,6 +72,8 @@ const (
 	colStaged = "staged"
 	colLeases = "leases"
 	colParts  = "parts"
+	// colPlanChunks holds a gated plan's chunks under its held document.
+	colPlanChunks = "planchunks"
 )
 
 // errUnchanged rolls back a transaction that found nothing to change, so it

@@ -167,8 +167,9 @@ func TestLeaseClock(t *testing.T) {
 	})
 }
 
-// TestLargeRecords stores a plan and a group result too big for one
-// document, so they must spill into parts and shrink back.
+// TestLargeRecords stores a plan too big for one commit, so it must go in
+// chunks that a smaller plan replaces, and a group result too big for one
+// document, so it must spill into parts.
 func TestLargeRecords(t *testing.T) {
 	ctx := t.Context()
 	s := open(t)
@@ -185,8 +186,8 @@ func TestLargeRecords(t *testing.T) {
 	if err := s.PutPlan(ctx, big); err != nil {
 		t.Fatalf("PutPlan: %v", err)
 	}
-	if n := s.countParts(t, s.planRef("j", "r")); n < 2 {
-		t.Fatalf("big plan has %d parts, want it spilled into at least 2 (test too small?)", n)
+	if got, want := s.countChunks(t, s.planRef("j", "r")), 6; got != want {
+		t.Fatalf("big plan has %d chunks, want %d (30,000 users to create, 5,000 a chunk)", got, want)
 	}
 	got, err := s.Held(ctx, "j")
 	if err != nil {
@@ -201,8 +202,8 @@ func TestLargeRecords(t *testing.T) {
 	if err := s.PutPlan(ctx, small); err != nil {
 		t.Fatalf("PutPlan (small): %v", err)
 	}
-	if n := s.countParts(t, s.planRef("j", "r")); n != 0 {
-		t.Errorf("after shrinking, %d part documents remain, want 0", n)
+	if got, want := s.countChunks(t, s.planRef("j", "r")), 1; got != want {
+		t.Errorf("after shrinking, %d chunk documents remain, want %d: the earlier plan's are dropped", got, want)
 	}
 	h, ok, err := s.Plan(ctx, "j", "r")
 	if err != nil || !ok {
@@ -253,6 +254,16 @@ func (s *Store) countParts(t *testing.T, ref *firestore.DocumentRef) int {
 	docs, err := ref.Collection(colParts).Documents(t.Context()).GetAll()
 	if err != nil {
 		t.Fatalf("listing parts of %s: %v", ref.Path, err)
+	}
+	return len(docs)
+}
+
+// countChunks counts the plan chunk documents under ref.
+func (s *Store) countChunks(t *testing.T, ref *firestore.DocumentRef) int {
+	t.Helper()
+	docs, err := ref.Collection(colPlanChunks).Documents(t.Context()).GetAll()
+	if err != nil {
+		t.Fatalf("listing chunks of %s: %v", ref.Path, err)
 	}
 	return len(docs)
 }
