@@ -65,23 +65,13 @@ func (s *Store) dropStaleChunks(ctx context.Context, ref *firestore.DocumentRef,
 		}
 		stale = append(stale, doc.Ref)
 	}
-	// Deletes are small: a few hundred to a commit.
-	const perCommit = 400
-	for len(stale) > 0 {
-		batch := stale[:min(perCommit, len(stale))]
-		stale = stale[len(batch):]
-		err := s.update(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-			for _, r := range batch {
-				if err := tx.Delete(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	if len(stale) == 0 {
+		return nil
 	}
+	if err := s.deleteAll(ctx, stale); err != nil {
+		return err
+	}
+	s.writes.Add(1)
 	return nil
 }
 
