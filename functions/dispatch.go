@@ -76,7 +76,11 @@ func syncGroup(ctx context.Context, e cloudevents.Event) error {
 		return nil
 	}
 	var s engine.Step
-	if err := strictJSON(msg.Data, &s); err != nil || !s.PerGroup() {
+	data, err := stepData(msg)
+	if err == nil {
+		err = strictJSON(data, &s)
+	}
+	if err != nil || !s.PerGroup() {
 		rt.log.ErrorContext(ctx, "sync group: dropping malformed step", "message_id", msg.ID, "step", s.Kind, "err", err)
 		return nil
 	}
@@ -89,7 +93,11 @@ func syncGroup(ctx context.Context, e cloudevents.Event) error {
 // (a scheduled run) takes its ID from the message, so a redelivered
 // trigger resumes its job instead of starting a second one.
 func runStep(msg pubsubMsg) (engine.Step, error) {
-	data := bytes.TrimSpace(msg.Data)
+	data, err := stepData(msg)
+	if err != nil {
+		return engine.Step{}, err
+	}
+	data = bytes.TrimSpace(data)
 	var probe struct {
 		Step string `json:"step"`
 	}

@@ -29,9 +29,10 @@ type runMessage struct {
 
 // pubsubMsg is the Pub/Sub message inside a CloudEvent.
 type pubsubMsg struct {
-	Data      []byte    `json:"data"`
-	ID        string    `json:"messageId"`
-	Published time.Time `json:"publishTime"`
+	Data       []byte            `json:"data"`
+	Attributes map[string]string `json:"attributes"`
+	ID         string            `json:"messageId"`
+	Published  time.Time         `json:"publishTime"`
 }
 
 // pubsubMessage returns the message of a Pub/Sub CloudEvent
@@ -60,11 +61,14 @@ type pubsubQueue struct {
 func (q *pubsubQueue) Publish(ctx context.Context, steps ...engine.Step) error {
 	var runs, groups []*pubsub.Message
 	for _, s := range steps {
-		body, err := json.Marshal(s)
+		body, encoding, err := encodeStep(s)
 		if err != nil {
-			return fmt.Errorf("encode %s step: %w", s.Kind, err)
+			return err
 		}
 		m := &pubsub.Message{Data: body, Attributes: map[string]string{"job_id": s.JobID, "rule": s.Rule, "step": s.Kind}}
+		if encoding != "" {
+			m.Attributes[attrEncoding] = encoding
+		}
 		if s.PerGroup() {
 			groups = append(groups, m)
 		} else {
