@@ -51,7 +51,8 @@ func (s *Store) putChunks(ctx context.Context, ref *firestore.DocumentRef, head 
 // their parts. A failure leaves them to the next PutPlan or to TTL: the
 // head no longer names them.
 func (s *Store) dropStaleChunks(ctx context.Context, ref *firestore.DocumentRef, gen string) error {
-	docs, err := ref.Collection(colPlanChunks).Documents(ctx).GetAll()
+	// Only the part counts: the chunks themselves are megabytes.
+	docs, err := ref.Collection(colPlanChunks).Select(fieldParts).Documents(ctx).GetAll()
 	if err != nil {
 		return err
 	}

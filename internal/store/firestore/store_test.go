@@ -205,6 +205,11 @@ func TestLargeRecords(t *testing.T) {
 	if got, want := s.countChunks(t, s.planRef("j", "r")), 1; got != want {
 		t.Errorf("after shrinking, %d chunk documents remain, want %d: the earlier plan's are dropped", got, want)
 	}
+	// The earlier chunks' spilled parts go with them (nothing else in this
+	// fresh project has parts yet).
+	if parts, err := s.c.CollectionGroup(colParts).Documents(ctx).GetAll(); err != nil || len(parts) != 0 {
+		t.Errorf("after shrinking, %d part documents remain (err %v), want 0", len(parts), err)
+	}
 	h, ok, err := s.Plan(ctx, "j", "r")
 	if err != nil || !ok {
 		t.Fatalf("Plan = ok %v, err %v", ok, err)
