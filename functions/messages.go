@@ -98,7 +98,7 @@ type pubsubEvents struct {
 }
 
 func (p *pubsubEvents) PublishChange(ctx context.Context, ev model.ChangeEvent) error {
-	body, err := json.Marshal(ev)
+	body, err := changeBody(ev)
 	if err != nil {
 		return err
 	}
@@ -107,6 +107,21 @@ func (p *pubsubEvents) PublishChange(ctx context.Context, ev model.ChangeEvent) 
 		Attributes: map[string]string{"job_id": ev.JobID, "rule": ev.Rule, "group_id": ev.GroupID},
 	}})
 	return err
+}
+
+// changeBody is a change event's message body. Its readers parse plain
+// JSON, so an event over Pub/Sub's limit (a first sync of a very large
+// group, a finish naming 100,000 user changes) is not gzipped but sent
+// without its lists, marked truncated: losing the event would hide that
+// the group changed at all.
+func changeBody(ev model.ChangeEvent) ([]byte, error) {
+	body, err := json.Marshal(ev)
+	if err != nil || len(body) <= maxMessage {
+		return body, err
+	}
+	ev.Added, ev.Removed, ev.UsersDisabled, ev.UsersDeleted, ev.Users = nil, nil, nil, nil, nil
+	ev.Truncated = true
+	return json.Marshal(ev)
 }
 
 // publishAll publishes every message and waits for all of them. It returns

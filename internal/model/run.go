@@ -91,7 +91,10 @@ type ChangeEvent struct {
 	UsersDeleted  []string `json:"users_deleted,omitempty"`
 	// Users names the rule's user changes (finish events).
 	Users []UserChange `json:"users,omitempty"`
-	Time  time.Time    `json:"time"`
+	// Truncated says the lists above were too long for one message and
+	// were left out: the job record (`groupsync jobs show JOB`) has them.
+	Truncated bool      `json:"truncated,omitempty"`
+	Time      time.Time `json:"time"`
 }
 
 // User change actions in the audit record.
