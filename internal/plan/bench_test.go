@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -13,6 +15,11 @@ import (
 // benchOrg is a rule at size L: 100,000 users in 10,000 groups of 100
 // members, 1,000,000 memberships. With synced set, everything is owned and
 // every snapshot matches the source but for 1% of the memberships.
+//
+// The data has the shape the gate hands Compute: members sorted by ID (as
+// both sources return them), one copy of each user's ID and email across
+// groups (as the stores' Staged returns them), and snapshots stored as
+// sorted sets.
 func benchOrg(synced bool) (Desired, Actual) {
 	const users, groups, per = 100_000, 10_000, 100
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -35,6 +42,9 @@ func benchOrg(synced bool) (Desired, Actual) {
 			m.Members[k] = model.Member{ID: id, Email: id + "@example.com"}
 			ids[k] = id
 		}
+		slices.SortFunc(m.Members, func(a, b model.Member) int { return strings.Compare(a.ID, b.ID) })
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
 		d.Groups = append(d.Groups, m)
 		if synced {
 			if g%100 == 0 {
@@ -44,6 +54,8 @@ func benchOrg(synced bool) (Desired, Actual) {
 			a.Snapshots[info.ID] = model.Snapshot{Rule: "bench", GroupID: info.ID, Email: info.Email, Name: info.Name, MemberIDs: ids}
 		}
 	}
+	var in model.Interner
+	in.Members(d.Groups)
 	return d, a
 }
 
