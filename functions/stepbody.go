@@ -45,11 +45,12 @@ func encodeStep(s engine.Step) (body []byte, encoding string, err error) {
 		return nil, "", err
 	}
 	if buf.Len() > maxMessage {
-		what := s.Kind + " step"
+		err := fmt.Errorf("%s step: %d bytes gzipped, over Pub/Sub's 10 MB limit on a message", s.Kind, buf.Len())
 		if s.Apply != nil {
-			what = fmt.Sprintf("apply step of group %s (%d members to add, %d to remove)", s.Apply.Plan.GroupID, len(s.Apply.Plan.Add), len(s.Apply.Plan.Remove))
+			err = fmt.Errorf("apply step of group %s (%d members to add, %d to remove): %d bytes gzipped, over Pub/Sub's 10 MB limit on a message: sync this group with the groupsync CLI",
+				s.Apply.Plan.GroupID, len(s.Apply.Plan.Add), len(s.Apply.Plan.Remove), buf.Len())
 		}
-		return nil, "", fmt.Errorf("%s: %d bytes gzipped, over Pub/Sub's 10 MB limit on a message: sync this group with the groupsync CLI", what, buf.Len())
+		return nil, "", err
 	}
 	return buf.Bytes(), encodingGzip, nil
 }

@@ -91,7 +91,7 @@ func (a *applier) createUsers(ctx context.Context, users []model.User) {
 	if batches {
 		workers, size = min(workers, batchWorkers), createChunk
 	}
-	chunks := chunk(todo, min(size, max(1, (len(todo)+workers-1)/workers)))
+	chunks := slices.Collect(slices.Chunk(todo, min(size, max(1, (len(todo)+workers-1)/workers))))
 	a.e.poolOf(workers, len(chunks), func(i int) {
 		reqs := make([]target.UserCreate, len(chunks[i]))
 		for k, u := range chunks[i] {
@@ -134,16 +134,6 @@ const (
 	batchWorkers = 4
 	singleChunk  = 50
 )
-
-func chunk[T any](s []T, n int) [][]T {
-	var out [][]T
-	for len(s) > 0 {
-		k := min(n, len(s))
-		out = append(out, s[:k:k])
-		s = s[k:]
-	}
-	return out
-}
 
 // created records the outcome of one user's create: its ownership record,
 // counts and audit entry, or the error.

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 
 	"github.com/groupsync/groupsync/internal/model"
 )
@@ -38,26 +39,16 @@ func SplitPlan(h model.HeldPlan) (PlanHead, [][]model.GroupPlan, [][]model.User,
 	if _, err := rand.Read(g[:]); err != nil {
 		return PlanHead{}, nil, nil, err
 	}
-	groups, users := ChunkGroups(h.Plan.Groups), ChunkUsers(h.Plan.CreateUsers)
+	groups := chunkGroups(h.Plan.Groups)
+	users := slices.Collect(slices.Chunk(h.Plan.CreateUsers, UsersChunk))
 	head := PlanHead{HeldPlan: h, Gen: hex.EncodeToString(g[:]), Chunks: len(groups), UserChunks: len(users)}
 	head.Plan.Groups, head.Plan.CreateUsers = nil, nil
 	return head, groups, users, nil
 }
 
-// ChunkUsers cuts the users to create into chunks of UsersChunk.
-func ChunkUsers(users []model.User) [][]model.User {
-	var out [][]model.User
-	for len(users) > 0 {
-		n := min(UsersChunk, len(users))
-		out = append(out, users[:n])
-		users = users[n:]
-	}
-	return out
-}
-
-// ChunkGroups cuts group plans into chunks of about PlanChunk member IDs;
+// chunkGroups cuts group plans into chunks of about PlanChunk member IDs;
 // a group larger than that is a chunk of its own.
-func ChunkGroups(groups []model.GroupPlan) [][]model.GroupPlan {
+func chunkGroups(groups []model.GroupPlan) [][]model.GroupPlan {
 	var out [][]model.GroupPlan
 	start, size := 0, 0
 	for i, g := range groups {

@@ -256,19 +256,20 @@ func expiresOf(t *testing.T, ref *firestore.DocumentRef) time.Time {
 // countParts counts the part documents under ref, whatever ref says.
 func (s *Store) countParts(t *testing.T, ref *firestore.DocumentRef) int {
 	t.Helper()
-	docs, err := ref.Collection(colParts).Documents(t.Context()).GetAll()
-	if err != nil {
-		t.Fatalf("listing parts of %s: %v", ref.Path, err)
-	}
-	return len(docs)
+	return countDocs(t, ref, colParts)
 }
 
 // countChunks counts the plan chunk documents under ref.
 func (s *Store) countChunks(t *testing.T, ref *firestore.DocumentRef) int {
 	t.Helper()
-	docs, err := ref.Collection(colPlanChunks).Documents(t.Context()).GetAll()
+	return countDocs(t, ref, colPlanChunks)
+}
+
+func countDocs(t *testing.T, ref *firestore.DocumentRef, col string) int {
+	t.Helper()
+	docs, err := ref.Collection(col).Documents(t.Context()).GetAll()
 	if err != nil {
-		t.Fatalf("listing chunks of %s: %v", ref.Path, err)
+		t.Fatalf("listing %s of %s: %v", col, ref.Path, err)
 	}
 	return len(docs)
 }
